@@ -1,0 +1,14 @@
+# Build-time and boot-time defaults. Each can be overridden on the make
+# command line: make qemu-nox CPUS=4 MEM=512 CMDLINE='test=exceptions'
+
+# virtual CPUs (1-8 tested) and guest RAM in MiB (128-4096 tested)
+CPUS	?= 2
+MEM	?= 256
+# the boot command line, written into a copy of the image at boot time
+CMDLINE	?=
+# The accelerator: kvm only where the host CPU has vmx/svm and /dev/kvm is a
+# real KVM (not PVM, /sys/module/kvm_pvm, on which stock kernels fail);
+# tcg otherwise. ACCEL=kvm or ACCEL=tcg forces either.
+ACCEL	?= $(shell sh conf/accel.sh)
+# LAPIC timer frequency in Hz
+TIMER_HZ ?= 100

@@ -1,0 +1,67 @@
+# Running Chitin: QEMU, Bochs, GDB and the grader.
+#
+# Each run boots a copy of the image (obj/run.img) with CMDLINE written into
+# it, so the command line changes without rebuilding the kernel.
+
+RUNIMG	:= $(OBJDIR)/run.img
+# The CPU model is QEMU's default (qemu64), the same one the Linux reference
+# guest in ../shared/linuxref uses, so figures compare like with like.
+QEMUOPTS = -machine pc -accel $(ACCEL) -smp $(CPUS) -m $(MEM) \
+	-drive file=$(RUNIMG),format=raw,if=ide,index=0,media=disk \
+	-no-reboot $(QEMUEXTRA)
+
+# Install what is missing (Debian packages) before anything that runs the
+# system; conf/deps.sh checks first and is quick when all is present.
+deps:
+	$(Q)sh conf/deps.sh
+
+$(RUNIMG): $(IMAGE) FORCE
+	$(Q)cp $(IMAGE) $@
+	$(Q)sh boot/setcmdline.sh $@ '$(CMDLINE)'
+
+qemu: deps
+	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
+	$(QEMU) $(QEMUOPTS) -serial mon:stdio
+
+qemu-nox: deps
+	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
+	@echo "*** Serial console on this terminal; Ctrl-a x quits QEMU."
+	$(QEMU) $(QEMUOPTS) -display none -serial mon:stdio
+
+.gdbinit: conf/gdbinit.tmpl $(OBJDIR)/kern/kernel
+	$(Q)sed -e 's/@GDBPORT@/$(GDBPORT)/g' -e 's|@KERNEL@|$(OBJDIR)/kern/kernel|g' \
+		-e "s/@KERNEL_ENTRY@/$$($(NM) $(OBJDIR)/kern/kernel | awk '$$3 == "_start" {print "0x" $$1}')/g" \
+		$< > $@
+
+qemu-gdb: deps .gdbinit
+	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
+	@echo "*** Now run 'make gdb' in another terminal (gdb port $(GDBPORT))."
+	$(QEMU) $(QEMUOPTS) -serial mon:stdio -S -gdb tcp::$(GDBPORT)
+
+qemu-nox-gdb: deps .gdbinit
+	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
+	@echo "*** Now run 'make gdb' in another terminal (gdb port $(GDBPORT))."
+	$(QEMU) $(QEMUOPTS) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
+
+gdb: .gdbinit
+	$(GDB) -q -x .gdbinit
+
+# Bochs, headless: see conf/bochsrc for why the display is rfb with no wait.
+bochs: deps
+	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
+	$(Q)sed -e 's|@IMAGE@|$(RUNIMG)|g' -e 's|@CPUS@|$(CPUS)|g' -e 's|@MEM@|$(MEM)|g' \
+		-e 's|@SERIAL@|/dev/stdout|g' conf/bochsrc > $(OBJDIR)/bochsrc.run
+	$(Q)echo c > $(OBJDIR)/bochs.rc
+	$(BOCHS) -q -f $(OBJDIR)/bochsrc.run -rc $(OBJDIR)/bochs.rc
+
+# The grader: every test, or those whose name matches T (make grade T=smp).
+grade test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(PYTHON) grade/grade.py $(if $(T),-k '$(T)')
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(PYTHON) grade/bench.py
+
+FORCE:
+.PHONY: deps qemu qemu-nox qemu-gdb qemu-nox-gdb gdb bochs grade test bench FORCE

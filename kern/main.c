@@ -1,0 +1,81 @@
+/*
+ * kern_main: the BSP's path from the loader to the monitor. Each step
+ * prints what it found, so the boot log is a map of the machine.
+ */
+#include "kernel.h"
+#include "abi/bootinfo.h"
+#include "abi/memlayout.h"
+#include "console.h"
+#include "assert.h"
+#include "cpu.h"
+#include "trap.h"
+#include "pmap.h"
+#include "ksym.h"
+#include "cmdline.h"
+#include "acpi.h"
+#include "lapic.h"
+#include "ioapic.h"
+#include "timer.h"
+#include "smp.h"
+#include "selftest.h"
+#include "monitor.h"
+#include "x86.h"
+
+#define CHITIN_VERSION	"0.1"
+
+static void
+halt_forever(void)
+{
+	cli();
+	for (;;)
+		hlt();
+}
+
+/* Runs the self-test named by test= (if any). */
+static void
+run_requested_test(void)
+{
+	char name[64];
+
+	if (cmdline_get("test", name, sizeof(name)))
+		selftest_run(name);
+}
+
+void
+kern_main(physaddr_t bootinfo_pa)
+{
+	const struct bootinfo *bi = (const void *)(KERNBASE + bootinfo_pa);
+	uint64_t t0 = rdtsc();
+
+	/* this_cpu() works from the first line: the console lock uses it. */
+	cpu_setup_all();
+	wrmsr(MSR_GS_BASE, (uint64_t)bsp);
+	cons_init();
+	cprintf("\nChitin " CHITIN_VERSION " x86-64 exokernel\n");
+	if (bi->magic != BOOTINFO_MAGIC) {
+		cprintf("boot: no boot info from the loader (magic %lx); halting\n", bi->magic);
+		halt_forever();
+	}
+	cmdline_init(bi->cmdline);
+	cprintf("boot: cmdline '%s', kernel at 0x%lx-0x%lx, boot drive 0x%x\n",
+		cmdline_text(), bi->kernel_pa_start, bi->kernel_pa_end, bi->boot_drive);
+
+	pmap_init(bi);
+	ksym_init(bi->elf_pa, bi->elf_size);
+	trap_init();
+	cpu_init_this(bsp);
+	check_page_alloc();
+
+	acpi_init();
+	lapic_init();
+	ioapic_init();
+	timer_init();
+	smp_boot();
+	cons_irq_init();
+	sti();
+	check_timer();
+	cprintf("boot: kernel ready in %lu ms\n", (rdtsc() - t0) / (tsc_hz / 1000));
+
+	run_requested_test();
+	monitor();
+}

@@ -1,0 +1,409 @@
+/*
+ * Physical memory and the kernel's page tables.
+ *
+ * Boot: the E820 map gives the RAM; a bump allocator just past the kernel
+ * (and the copy of its ELF file) provides pages[] and the page-table pages;
+ * then the kernel's own page tables replace the loader's:
+ *   KDIRECT + pa  -> pa   for all RAM, 2 MiB pages, RW, NX
+ *   KERNBASE + pa -> pa   for the first MiB (VGA, BIOS tables), RW, NX
+ *   the kernel image      4 KiB pages: text RX, rodata R+NX, data/bss RW+NX
+ *   MMIOBASE ...          device windows, added by mmio_map, uncached
+ * and finally every usable page that nothing above claims goes on the free
+ * list. Nothing below 1 MiB is ever handed out: the BIOS, the loader's
+ * structures and the AP trampoline live there.
+ */
+#include "pmap.h"
+#include "console.h"
+#include "assert.h"
+#include "string.h"
+#include "spinlock.h"
+#include "x86.h"
+
+#define LOWMEM_TOP	0x100000	/* below this: never allocated */
+
+struct page *pages;
+size_t npages;
+physaddr_t pmap_phys_top;
+bool cpu_has_nx;
+
+extern char kern_text_start[], kern_text_end[], kern_rodata_end[], kern_end[];
+
+static uint64_t kern_pml4[512] __attribute__((aligned(PGSIZE)));
+static struct bootinfo bootinfo;		/* our copy */
+static physaddr_t boot_next, boot_start;	/* the bump allocator */
+static bool paging_ours;			/* our page tables are live */
+
+static struct spinlock page_lock = SPINLOCK_INIT("page_lock");
+static struct page *page_free_list;	/* guarded by page_lock */
+static size_t nfree;			/* guarded by page_lock */
+static uintptr_t mmio_next = MMIOBASE;	/* guarded by page_lock */
+
+static const char *
+e820_type_name(uint32_t type)
+{
+	switch (type) {
+	case E820_USABLE:	return "usable";
+	case E820_RESERVED:	return "reserved";
+	case E820_ACPI_RECLAIM:	return "ACPI data";
+	case E820_ACPI_NVS:	return "ACPI NVS";
+	case E820_BAD:		return "unusable";
+	default:		return "unknown";
+	}
+}
+
+/* Physical to kernel virtual before our page tables exist: the loader maps
+ * KERNBASE -> 0 for 2 GiB. Afterwards the direct map. */
+static void *
+boot_kva(physaddr_t pa)
+{
+	if (paging_ours)
+		return KADDR(pa);
+	assert(pa < 0x80000000UL);
+	return (void *)(KERNBASE + pa);
+}
+
+physaddr_t
+PADDR(const void *kva)
+{
+	uintptr_t va = (uintptr_t)kva;
+
+	if (va >= KERNBASE)
+		return va - KERNBASE;
+	if (va >= KDIRECT && va < KDIRECT + KDIRECT_SIZE)
+		return va - KDIRECT;
+	panic("PADDR of a non-kernel address %p", kva);
+}
+
+/* The usable E820 range containing [pa, pa+len), or false. */
+static bool
+e820_usable(physaddr_t pa, uint64_t len)
+{
+	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
+		const struct boot_e820 *e = &bootinfo.e820[i];
+		if (e->type == E820_USABLE && pa >= e->addr && pa + len <= e->addr + e->len)
+			return true;
+	}
+	return false;
+}
+
+/* Zeroed physical memory from just past the kernel, during boot only. */
+static physaddr_t
+boot_alloc(size_t bytes)
+{
+	physaddr_t pa = boot_next;
+
+	bytes = ROUNDUP(bytes, PGSIZE);
+	if (!e820_usable(pa, bytes))
+		panic("boot_alloc: no usable RAM at %lx for %zu bytes", pa, bytes);
+	boot_next += bytes;
+	memset(boot_kva(pa), 0, bytes);
+	return pa;
+}
+
+static void
+e820_scan(void)
+{
+	uint64_t usable = 0;
+
+	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
+		const struct boot_e820 *e = &bootinfo.e820[i];
+		cprintf("e820: [mem 0x%016lx-0x%016lx] %s\n", e->addr,
+			e->addr + e->len - 1, e820_type_name(e->type));
+		if (e->type == E820_USABLE)
+			usable += e->len;
+		if (e->type == E820_USABLE || e->type == E820_ACPI_RECLAIM ||
+		    e->type == E820_ACPI_NVS)
+			pmap_phys_top = MAX(pmap_phys_top, e->addr + e->len);
+	}
+	pmap_phys_top = ROUNDUP(MAX(pmap_phys_top, (physaddr_t)LPGSIZE), LPGSIZE);
+	if (pmap_phys_top > KDIRECT_SIZE)
+		pmap_phys_top = KDIRECT_SIZE;
+	npages = pmap_phys_top >> PGSHIFT;
+	cprintf("mem: %lu MiB usable in the E820 map, highest RAM at 0x%lx\n",
+		usable >> 20, pmap_phys_top);
+}
+
+/* The entry of table `t` at `idx`, creating the next-level table. */
+static uint64_t *
+pt_next(uint64_t *t, int idx)
+{
+	if (!(t[idx] & PTE_P)) {
+		physaddr_t pa = paging_ours ? page2pa(page_alloc(PAGE_ZERO)) : boot_alloc(PGSIZE);
+		t[idx] = pa | PTE_P | PTE_W;
+	}
+	assert(!(t[idx] & PTE_PS));
+	return boot_kva(t[idx] & PTE_ADDR_MASK);
+}
+
+/* The level-1 PTE of va in the kernel page tables, creating tables. */
+static uint64_t *
+pt_walk_create(uintptr_t va)
+{
+	uint64_t *pdpt = pt_next(kern_pml4, (va >> 39) & 511);
+	uint64_t *pd = pt_next(pdpt, (va >> 30) & 511);
+	uint64_t *pt = pt_next(pd, (va >> 21) & 511);
+	return &pt[(va >> 12) & 511];
+}
+
+static void
+map_4k_range(uintptr_t va, physaddr_t pa, size_t len, uint64_t perm)
+{
+	for (size_t off = 0; off < len; off += PGSIZE)
+		*pt_walk_create(va + off) = (pa + off) | perm | PTE_P;
+}
+
+static uint64_t
+nx(void)
+{
+	return cpu_has_nx ? PTE_NX : 0;
+}
+
+static void
+map_direct(void)
+{
+	for (physaddr_t pa = 0; pa < pmap_phys_top; pa += LPGSIZE) {
+		uintptr_t va = KDIRECT + pa;
+		uint64_t *pdpt = pt_next(kern_pml4, (va >> 39) & 511);
+		uint64_t *pd = pt_next(pdpt, (va >> 30) & 511);
+		pd[(va >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | nx();
+	}
+}
+
+/* The image with W^X: text RX, rodata R, data and bss RW. */
+static void
+map_kernel_image(void)
+{
+	uintptr_t text = (uintptr_t)kern_text_start, etext = (uintptr_t)kern_text_end;
+	uintptr_t erodata = (uintptr_t)kern_rodata_end, end = ROUNDUP((uintptr_t)kern_end, PGSIZE);
+
+	map_4k_range(KERNBASE, 0, LOWMEM_TOP, PTE_W | PTE_G | nx());
+	map_4k_range(text, text - KERNBASE, etext - text, PTE_G);
+	map_4k_range(etext, etext - KERNBASE, erodata - etext, PTE_G | nx());
+	map_4k_range(erodata, erodata - KERNBASE, end - erodata, PTE_W | PTE_G | nx());
+}
+
+physaddr_t
+kern_pml4_pa(void)
+{
+	return PADDR(kern_pml4);
+}
+
+/* Loads the kernel page table on this CPU. */
+void
+pmap_init_percpu(void)
+{
+	lcr3(kern_pml4_pa());
+}
+
+static void
+mark_range(physaddr_t start, physaddr_t end, enum page_kind kind)
+{
+	start = ROUNDDOWN(start, PGSIZE);
+	end = MIN(ROUNDUP(end, PGSIZE), pmap_phys_top);
+	for (physaddr_t pa = start; pa < end; pa += PGSIZE)
+		pages[pa >> PGSHIFT].kind = kind;
+}
+
+/* Classify every page, then put the free ones on the free list. Reserved
+ * E820 ranges win over usable ones that overlap them. */
+static void
+page_init(void)
+{
+	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
+		const struct boot_e820 *e = &bootinfo.e820[i];
+		if (e->type == E820_USABLE)
+			mark_range(ROUNDUP(e->addr, PGSIZE), ROUNDDOWN(e->addr + e->len, PGSIZE), PAGE_FREE);
+	}
+	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
+		const struct boot_e820 *e = &bootinfo.e820[i];
+		if (e->type != E820_USABLE)
+			mark_range(e->addr, e->addr + e->len, PAGE_HOLE);
+	}
+	mark_range(0, LOWMEM_TOP, PAGE_BOOT);
+	mark_range(bootinfo.kernel_pa_start, bootinfo.kernel_pa_end, PAGE_KERNEL);
+	mark_range(bootinfo.elf_pa, bootinfo.elf_pa + bootinfo.elf_size, PAGE_KERNEL);
+	mark_range(boot_start, boot_next, PAGE_KERNEL);
+	paging_ours = true;	/* from here on, page tables come from page_alloc */
+	for (size_t i = npages; i-- > 0;) {
+		if (pages[i].kind != PAGE_FREE)
+			continue;
+		pages[i].free_next = page_free_list;
+		page_free_list = &pages[i];
+		nfree++;
+	}
+}
+
+/*
+ * Sets up physical memory management from the boot info: reads the E820
+ * map, builds pages[] and the kernel page tables, switches to them and
+ * fills the free list. Runs once on the BSP with interrupts off.
+ */
+void
+pmap_init(const struct bootinfo *bi)
+{
+	uint32_t edx;
+
+	bootinfo = *bi;
+	cpuid(0x80000001, 0, NULL, NULL, NULL, &edx);
+	cpu_has_nx = edx & (1u << 20);
+	if (cpu_has_nx)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	e820_scan();
+	boot_start = boot_next = ROUNDUP(MAX(bootinfo.kernel_pa_end,
+		bootinfo.elf_pa + bootinfo.elf_size), PGSIZE);
+	pages = boot_kva(boot_alloc(npages * sizeof(struct page)));
+	map_direct();
+	map_kernel_image();
+	pages = KADDR(PADDR(pages));
+	lcr3(kern_pml4_pa());
+	page_init();
+	cprintf("pmap: direct map of 0-0x%lx at 0x%lx, kernel W^X, NX %s\n",
+		pmap_phys_top, (uint64_t)KDIRECT, cpu_has_nx ? "on" : "not supported");
+	cprintf("mem: %lu MiB usable, %zu pages free\n",
+		(uint64_t)(nfree * PGSIZE) >> 20, nfree);
+}
+
+/* A free physical page (zeroed with PAGE_ZERO), or NULL when none is left. */
+struct page *
+page_alloc(int flags)
+{
+	struct page *p;
+
+	spin_lock(&page_lock);
+	p = page_free_list;
+	if (p) {
+		page_free_list = p->free_next;
+		nfree--;
+		assert(p->kind == PAGE_FREE);
+		p->kind = PAGE_ALLOC;
+		p->free_next = NULL;
+		p->refs = 0;
+	}
+	spin_unlock(&page_lock);
+	if (p && (flags & PAGE_ZERO))
+		memset(page2kva(p), 0, PGSIZE);
+	return p;
+}
+
+/* Returns a page from page_alloc to the free list. Freeing anything else,
+ * or freeing twice, is a kernel bug. */
+void
+page_free(struct page *p)
+{
+	spin_lock(&page_lock);
+	if (p < pages || p >= pages + npages || p->kind != PAGE_ALLOC)
+		panic("page_free: page %lx is not allocated (kind %d)",
+		      p >= pages && p < pages + npages ? page2pa(p) : 0, p->kind);
+	p->kind = PAGE_FREE;
+	p->free_next = page_free_list;
+	page_free_list = p;
+	nfree++;
+	spin_unlock(&page_lock);
+}
+
+size_t
+page_free_count(void)
+{
+	return nfree;
+}
+
+/*
+ * Maps [pa, pa+len) uncached into the MMIO window and returns the virtual
+ * address of pa. Windows are never unmapped (devices live as long as the
+ * kernel does).
+ */
+void *
+mmio_map(physaddr_t pa, size_t len)
+{
+	physaddr_t base = ROUNDDOWN(pa, PGSIZE);
+	size_t span = ROUNDUP(pa + len, PGSIZE) - base;
+	uintptr_t va;
+
+	spin_lock(&page_lock);
+	va = mmio_next;
+	mmio_next += span + PGSIZE;	/* an unmapped page between windows */
+	spin_unlock(&page_lock);
+	assert(mmio_next <= MMIOBASE + MMIO_SIZE);
+	map_4k_range(va, base, span, PTE_W | PTE_PCD | PTE_PWT | nx());
+	return (void *)(va + (pa - base));
+}
+
+static const char *const kind_names[] = {
+	[PAGE_HOLE] = "hole", [PAGE_FREE] = "free", [PAGE_KERNEL] = "kernel",
+	[PAGE_BOOT] = "boot/low", [PAGE_ALLOC] = "allocated",
+};
+
+/* The monitor's `mem`: the E820 map, then runs of pages by kind. */
+void
+pmap_print_map(void)
+{
+	size_t counts[ARRAY_SIZE(kind_names)] = { 0 };
+
+	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
+		const struct boot_e820 *e = &bootinfo.e820[i];
+		cprintf("e820: [mem 0x%016lx-0x%016lx] %s\n", e->addr,
+			e->addr + e->len - 1, e820_type_name(e->type));
+	}
+	cprintf("physical pages by kind:\n");
+	for (size_t i = 0; i < npages;) {
+		size_t j = i;
+		while (j < npages && pages[j].kind == pages[i].kind)
+			j++;
+		counts[pages[i].kind] += j - i;
+		cprintf("  0x%010lx-0x%010lx %-9s %7zu pages\n", (uint64_t)i << PGSHIFT,
+			((uint64_t)j << PGSHIFT) - 1, kind_names[pages[i].kind], j - i);
+		i = j;
+	}
+	cprintf("total: %zu free (%zu MiB), %zu allocated, %zu kernel, %zu boot/low\n",
+		counts[PAGE_FREE], counts[PAGE_FREE] >> 8, counts[PAGE_ALLOC],
+		counts[PAGE_KERNEL], counts[PAGE_BOOT]);
+}
+
+#define PAGE_CHECKED	1	/* flags bit used by check_page_alloc */
+
+static void
+check_one_page(struct page *p)
+{
+	physaddr_t pa = page2pa(p);
+
+	assert(pa >= LOWMEM_TOP && pa < pmap_phys_top);
+	assert(!(pa >= bootinfo.kernel_pa_start && pa < bootinfo.kernel_pa_end));
+	assert(!(pa >= bootinfo.elf_pa && pa < bootinfo.elf_pa + bootinfo.elf_size));
+	assert(!(pa >= boot_start && pa < boot_next));
+	assert(e820_usable(pa, PGSIZE));
+	assert(!(p->flags & PAGE_CHECKED));	/* never handed out twice */
+	p->flags |= PAGE_CHECKED;
+	*(uint64_t *)page2kva(p) = pa;	/* detects two pages aliasing */
+}
+
+/*
+ * Boot self-check: allocate every free page, checking that none is handed
+ * out twice or lies in the kernel, the boot structures or a hole; then
+ * free them all and check the count is back. Prints "check_page_alloc: ok".
+ */
+void
+check_page_alloc(void)
+{
+	size_t before = page_free_count(), got = 0;
+	struct page *list = NULL, *p;
+
+	while ((p = page_alloc(0)) != NULL) {
+		check_one_page(p);
+		p->free_next = list;
+		list = p;
+		got++;
+	}
+	assert(got == before && page_free_count() == 0);
+	assert(page_alloc(0) == NULL);
+	while ((p = list) != NULL) {
+		list = p->free_next;
+		assert(*(uint64_t *)page2kva(p) == page2pa(p));
+		p->flags &= ~PAGE_CHECKED;
+		page_free(p);
+	}
+	assert(page_free_count() == before);
+	p = page_alloc(PAGE_ZERO);
+	assert(p && ((uint64_t *)page2kva(p))[0] == 0 && ((uint64_t *)page2kva(p))[511] == 0);
+	page_free(p);
+	cprintf("check_page_alloc: ok, %zu pages allocated and freed\n", got);
+}
