@@ -107,7 +107,10 @@ wrmsr(uint32_t msr, uint64_t v)
  */
 
 #define VGA_TEXT	((volatile uint16_t *)0xb8000)
+#define VGA_COLS	80
+#define VGA_ROWS	25
 #define VGA_ATTR	0x4f00		/* white on red */
+#define BDA_CURSOR_ROW	"0x451"		/* BIOS data area: page 0's cursor */
 #define COM1		0x3f8
 
 /*
@@ -148,14 +151,32 @@ fail_puts(const char *s, int *col)
 	}
 }
 
-/* Print "boot: <why>" on the first screen line and on COM1; halt. */
+/*
+ * The row of the BIOS's text cursor. Read with an instruction because
+ * GCC flags any C access to the first 4 KiB as a null-pointer deref.
+ */
+static int
+bios_cursor_row(void)
+{
+	uint8_t row;
+
+	__asm__ volatile("movb " BDA_CURSOR_ROW ", %0" : "=q"(row));
+	return row < VGA_ROWS ? row : VGA_ROWS - 1;
+}
+
+/*
+ * Print "boot: <why>" on COM1 and on the screen, on the line where the
+ * BIOS left its cursor (in the BIOS data area), below its messages; halt.
+ */
 static void __attribute__((noreturn))
 fail(const char *why)
 {
-	int col = 0;
+	int col = bios_cursor_row() * VGA_COLS;
 
 	fail_puts("boot: ", &col);
 	fail_puts(why, &col);
+	while (col % VGA_COLS != 0)
+		VGA_TEXT[col++] = VGA_ATTR | ' ';
 	com1_putc('\r');
 	com1_putc('\n');
 	for (;;)

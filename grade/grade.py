@@ -78,6 +78,12 @@ def pick_accel():
         return "tcg"
 
 
+def shown_path(path):
+    """path relative to the top of the tree when it is inside it."""
+    rel = os.path.relpath(path, ROOT)
+    return path if rel.startswith("..") else rel
+
+
 def report(result, width):
     """Print one finished test: a line, and for a failure the details."""
     verdict = "PASS" if result.passed else "FAIL"
@@ -86,12 +92,13 @@ def report(result, width):
     if result.passed:
         return
     print("    %s" % result.reason)
-    print("    boot it: %s" % result.test.describe_run())
-    if result.diag:
+    print("    reproduce: %s" % result.test.describe_run())
+    # The emulator's own words matter when it stopped or never spoke.
+    if result.diag and ("exited" in result.reason or not result.tail):
         print("    %s said:" % result.test.emulator)
         for line in result.diag[-5:]:
             print("    ! %s" % line)
-    rel = os.path.relpath(result.log, ROOT)
+    rel = shown_path(result.log)
     if result.tail:
         print("    last %d lines of serial output (%s):"
               % (len(result.tail), rel))
@@ -106,9 +113,12 @@ def run_all(cfg, chosen, jobs):
     width = max(len(t.name) for t in chosen)
     stop = threading.Event()
     passed = failed = 0
+    # The slow tests (the longest timeouts) start first, so that they do
+    # not finish alone at the end while the other cores sit idle.
+    order = sorted(chosen, key=lambda t: -t.timeout)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = [pool.submit(run_test, cfg, t, stop) for t in chosen]
+        futures = [pool.submit(run_test, cfg, t, stop) for t in order]
         for fut in concurrent.futures.as_completed(futures):
             result = fut.result()
             report(result, width)
@@ -121,7 +131,7 @@ def run_all(cfg, chosen, jobs):
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         print("interrupted")
-        failed += 1
+        failed = len(chosen) - passed
     finally:
         pool.shutdown(wait=True)
     return passed, failed
@@ -129,6 +139,12 @@ def run_all(cfg, chosen, jobs):
 
 def main():
     args = parse_args()
+    names = [t.name for t in tests.TESTS]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        print("grade: duplicate test names in grade/tests.py: %s"
+              % ", ".join(dups))
+        return 2
     chosen = select(tests.TESTS, args.patterns)
     if args.list:
         for t in chosen:
@@ -142,12 +158,16 @@ def main():
         print("grade: %s does not exist; run make first" % args.image)
         print("0 passed, %d failed" % len(chosen))
         return 1
-    scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1") or 1)
+    try:
+        scale = float(os.environ.get("GRADE_TIMEOUT_SCALE") or 1)
+    except ValueError:
+        print("grade: GRADE_TIMEOUT_SCALE must be a number")
+        return 2
     cfg = Config(ROOT, os.path.abspath(args.image), pick_accel(),
                  timeout_scale=scale, verbose=args.verbose)
     jobs = max(1, min(args.jobs, len(chosen)))
     print("grade: %d tests, %d at a time, accel %s, image %s"
-          % (len(chosen), jobs, cfg.accel, os.path.relpath(cfg.image, ROOT)))
+          % (len(chosen), jobs, cfg.accel, shown_path(cfg.image)))
     sys.stdout.flush()
     start = time.monotonic()
     passed, failed = run_all(cfg, chosen, jobs)

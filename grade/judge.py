@@ -30,12 +30,27 @@ class Judge:
         self.last_data = 0.0    # when output last arrived
         self.seen = {}          # expect_all: regex index -> match end
         self.verdict = None     # None, "PASS" or "FAIL"
-        self.reason = ""        # why it failed (or the note on a pass)
+        self._reason = ""       # why it failed
+        self._culprit = None    # (pattern, position) of a rejected line
+
+    @property
+    def reason(self):
+        """Why the run failed. A rejected line is quoted whole as far as
+        the output goes now (the runner reads a little past the verdict
+        so that a panic message is complete)."""
+        if self._culprit:
+            pattern, pos = self._culprit
+            return "rejected /%s/ in output: %s" % (pattern,
+                                                    self._line_at(pos))
+        return self._reason
 
     def feed(self, text, now):
-        """Take new output; returns the texts to send to the guest."""
+        """Take new output; returns the texts to send to the guest. After
+        the verdict, output is only kept (for the report)."""
         self.out += text.replace("\r", "")
         self.last_data = now
+        if self.verdict is not None:
+            return []
         self._scan_rejects()
         return self._advance(now)
 
@@ -82,7 +97,7 @@ class Judge:
 
     def _fail(self, reason):
         self.verdict = "FAIL"
-        self.reason = reason
+        self._reason = reason
 
     def _scan_rejects(self):
         """Look for reject patterns in the lines not yet scanned (the last,
@@ -90,8 +105,8 @@ class Judge:
         for r in self.rejects:
             m = r.search(self.out, self.scan_from)
             if m and self.verdict is None:
-                self._fail("rejected /%s/ in output: %s"
-                           % (r.pattern, self._line_at(m.start())))
+                self._fail("rejected")
+                self._culprit = (r.pattern, m.start())
         self.scan_from = self.out.rfind("\n") + 1
 
     def _line_at(self, i):
@@ -132,7 +147,10 @@ class Judge:
         if not m or not self._settled(m.end(), now):
             return False
         if check is not None:
-            err = check(m)
+            try:
+                err = check(m)
+            except Exception as e:  # a bug in the test's own check
+                err = "the check raised %s: %s" % (type(e).__name__, e)
             if err is False:
                 err = "check failed"
             if err not in (None, True):

@@ -23,6 +23,10 @@ SECTOR = 512
 # sectors per cylinder; an image smaller than one cylinder does not boot.
 BOCHS_CYLINDER = 16 * 63 * SECTOR
 POLL = 0.05             # seconds between looks at a quiet emulator
+# After a failure, output is read on until it pauses this long (at most
+# LINGER_MAX): a panic's message and backtrace belong in the report.
+LINGER_QUIET = 0.3
+LINGER_MAX = 1.0
 TAIL_LINES = 20
 
 
@@ -73,7 +77,8 @@ def prepare_image(cfg, test, dst):
     """Copy the image to dst with the test's command line written in."""
     data = test.cmdline.encode()
     if len(data) >= cfg.cmdline_max:
-        raise ValueError("cmdline longer than %d bytes" % (cfg.cmdline_max - 1))
+        raise ValueError("cmdline longer than %d bytes"
+                         % (cfg.cmdline_max - 1))
     offset = cfg.cmdline_lba * SECTOR
     shutil.copyfile(cfg.image, dst)
     with open(dst, "r+b") as f:
@@ -89,8 +94,6 @@ def prepare_image(cfg, test, dst):
 
 class QemuRun:
     """QEMU with COM1 on its stdin/stdout; stderr kept for diagnostics."""
-
-    name = "qemu"
 
     def __init__(self, cfg, test, image):
         self.cmd = [cfg.qemu, "-machine", "pc", "-accel", cfg.accel,
@@ -145,6 +148,8 @@ class QemuRun:
         if rc == 0:
             return ("qemu exited (status 0: the guest reset, triple-faulted "
                     "or powered off; -no-reboot turns a reset into an exit)")
+        if rc < 0:
+            return "qemu was killed by signal %d" % -rc
         return "qemu exited with status %d" % rc
 
     def kill(self):
@@ -160,8 +165,6 @@ class QemuRun:
 class BochsRun:
     """Bochs with COM1 written to a file that is read as it grows; its
     stdout (the debugger and fatal messages) kept for diagnostics."""
-
-    name = "bochs"
 
     def __init__(self, cfg, test, image):
         base = os.path.join(cfg.outdir, test.name)
@@ -268,6 +271,7 @@ def _drive(cfg, test, vm, judge, log, stop):
         print("+ %s: %s" % (test.name, " ".join(vm.cmd)), flush=True)
     vm.start()
     deadline = time.monotonic() + timeout
+    done = False
     while judge.verdict is None:
         now = time.monotonic()
         if now >= deadline:
@@ -288,10 +292,30 @@ def _drive(cfg, test, vm, judge, log, stop):
             vm.send(text)
         if done and judge.verdict is None:
             judge.exited(vm.exit_how())
+    if (judge.verdict == "FAIL" and not done
+            and time.monotonic() - judge.last_data < LINGER_QUIET):
+        _linger(vm, judge, log, decoder)
+
+
+def _linger(vm, judge, log, decoder):
+    """Keep reading a failed run's output while it still flows (see
+    LINGER_QUIET)."""
+    end = time.monotonic() + LINGER_MAX
+    quiet_since = time.monotonic()
+    while time.monotonic() < end:
+        data, done = vm.read(POLL)
+        now = time.monotonic()
+        if data:
+            log.write(data)
+            judge.feed(decoder.decode(data), now)
+            quiet_since = now
+        if done or now - quiet_since >= LINGER_QUIET:
+            break
 
 
 def _result(test, judge, elapsed, logpath, vm):
-    tail = judge.out.rstrip("\n").split("\n")[-TAIL_LINES:] if judge.out else []
+    tail = judge.out.rstrip("\n").split("\n")[-TAIL_LINES:]
+    tail = tail if judge.out else []
     diag = list(vm.diag) if vm else []
     if test.expect_fail is None:
         passed = judge.verdict == "PASS"

@@ -34,10 +34,6 @@
 #define MPS_TRIGGER_MASK	0xc
 #define MPS_TRIGGER_LEVEL	0xc
 
-/* The legacy 8259 PICs' interrupt mask registers */
-#define PIC1_DATA	0x21
-#define PIC2_DATA	0xa1
-
 struct ioapic {
 	volatile uint32_t *regs;	/* the mapped register page */
 	physaddr_t pa;
@@ -137,9 +133,9 @@ ioapic_mask_pin(struct ioapic *io, uint32_t pin)
 }
 
 /*
- * Mask every pin of every I/O APIC, and both 8259 PICs so that they never
- * deliver (their ExtINT path through LINT0 is masked too, by lapic_init).
- * Called once on the BSP after acpi_init, with interrupts off.
+ * Mask every pin of every I/O APIC. (The 8259 PICs are masked earlier,
+ * by the BSP's lapic_init.) Called once on the BSP after acpi_init, with
+ * interrupts off.
  */
 void
 ioapic_init(void)
@@ -147,8 +143,6 @@ ioapic_init(void)
 	uint32_t pin;
 	int i;
 
-	outb(PIC1_DATA, 0xff);
-	outb(PIC2_DATA, 0xff);
 	if (nioapic == 0) {
 		cprintf("ioapic: none registered, assuming one at 0x%lx\n",
 		    IOAPIC_DEFAULT_PA);

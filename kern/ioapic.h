@@ -1,7 +1,7 @@
 /*
  * I/O APICs (Intel 82093AA datasheet; ACPI 6.5, 5.2.12.3 and 5.2.12.5):
  * route legacy ISA IRQs and global system interrupts (GSIs) to a local
- * APIC. The legacy 8259 PICs are masked and never deliver.
+ * APIC. (The legacy 8259 PICs are masked by lapic_init.)
  */
 #ifndef CHITIN_KERN_IOAPIC_H
 #define CHITIN_KERN_IOAPIC_H

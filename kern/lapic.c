@@ -60,6 +60,10 @@
 
 #define ICR_SPIN_MAX	1000000		/* polls of the busy bit before giving up */
 
+/* The legacy 8259 PICs' interrupt mask registers */
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
+
 static physaddr_t lapic_pa = LAPIC_DEFAULT_PA;
 static volatile uint32_t *lapic;	/* the mapped register page */
 
@@ -117,10 +121,25 @@ lapic_map(void)
 }
 
 /*
+ * Mask both 8259 PICs so that they never deliver: the I/O APIC does. The
+ * firmware leaves them live on the BSP's LINT0 (ExtINT), so this happens
+ * while LINT0 still listens: the PIC then withdraws a request it may be
+ * raising, which it could not do once LINT0 is masked (QEMU keeps such a
+ * request latched and delivers a bogus vector at the first sti).
+ */
+static void
+pic_disable(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
+/*
  * Set up this CPU's local APIC: software-enable it with T_SPURIOUS as the
  * spurious vector, accept every priority (TPR 0), mask every local
  * interrupt source except LINT1 on the BSP, wired to NMI on PC systems
- * (MP spec 1.4, 5.1), and clear stale errors. The timer stays masked
+ * (MP spec 1.4, 5.1), and clear stale errors. On the BSP it first masks
+ * the 8259 PICs (see pic_disable). The timer stays masked
  * until timer.c starts it. Called once per CPU with interrupts off; the
  * BSP's call must come first (it maps the registers).
  */
@@ -132,6 +151,8 @@ lapic_init(void)
 
 	if (lapic == NULL)
 		lapic_map();
+	if (is_bsp)
+		pic_disable();
 	lapic_enable_xapic();
 
 	lapic_write(LAPIC_SVR, SVR_ENABLE | T_SPURIOUS);

@@ -118,6 +118,7 @@ smp_boot(void)
 			continue;
 		assert(cpus[i].kstack != NULL);
 		us = smp_start_ap(&cpus[i]);
+		cprintf("DBG cpu%d start %ld us\n", i, us);
 		if (us < 0)
 			cprintf("cpu%d: apic %u did not start\n", i,
 			    cpus[i].apic_id);

@@ -29,56 +29,99 @@
 #define PORTB_OUT2	0x20	/* PIT channel 2 output (read-only) */
 
 #define CAL_WINDOW_US	10000	/* one calibration window */
-#define CAL_RUNS	5	/* windows measured; the median is kept */
+#define CAL_GOOD	5	/* precise windows wanted; the median is kept */
+#define CAL_TRIES	25	/* windows measured at most */
+#define CAL_SLOP_PPM	2000	/* precise: uncertain by at most 0.2% */
 #define PIT_POLL_MAX	50000000	/* polls before the PIT counts as dead */
 #define CHECK_TIMER_TICKS 3	/* what check_timer wants from every CPU */
 #define CHECK_TIMER_SECS 5	/* and how long it waits for them */
+
+/* One calibration window, in TSC ticks */
+struct cal_sample {
+	uint64_t tsc;		/* length of the PIT window */
+	uint64_t apic;		/* APIC timer counts in as long */
+	uint64_t slop;		/* how uncertain both are */
+};
 
 uint64_t tsc_hz;
 uint64_t lapic_bus_hz;
 static uint32_t lapic_periodic_count;	/* initial count for TIMER_HZ */
 
-/* Program PIT channel 2 to count pit_ticks in mode 0, gate off. */
+/*
+ * Make PIT channel 2 ready to count pit_ticks in mode 0 with its gate
+ * high, all but the count's high byte written: writing that starts the
+ * count (8254 datasheet, mode 0). Starting it by the write rather than
+ * by the gate also suits QEMU, which ignores the gate in mode 0.
+ */
 static void
-pit_ch2_load(uint32_t pit_ticks)
+pit_ch2_arm(uint32_t pit_ticks)
 {
-	outb(PORT_B, inb(PORT_B) & ~(PORTB_GATE2 | PORTB_SPEAKER));
+	outb(PORT_B, (inb(PORT_B) & ~PORTB_SPEAKER) | PORTB_GATE2);
 	outb(PIT_CMD, PIT_CMD_CH2_MODE0);
 	outb(PIT_CH2, pit_ticks & 0xff);
-	outb(PIT_CH2, (pit_ticks >> 8) & 0xff);
 }
 
-/* Raise the gate and poll until OUT2 goes high at terminal count. */
-static void
-pit_ch2_run(void)
+/* When OUT2 rose (terminal count), in TSC ticks; *slop grows by how
+ * uncertain that is: the span from before the last poll that saw it low
+ * to after the first that saw it high. */
+static uint64_t
+pit_ch2_wait(uint64_t *slop)
 {
+	uint64_t t2 = rdtsc(), t1 = t2, t0;
 	uint32_t i;
 
-	outb(PORT_B, (inb(PORT_B) & ~PORTB_SPEAKER) | PORTB_GATE2);
-	for (i = 0; i < PIT_POLL_MAX; i++)
-		if (inb(PORT_B) & PORTB_OUT2)
-			return;
+	for (i = 0; i < PIT_POLL_MAX; i++) {
+		bool high = inb(PORT_B) & PORTB_OUT2;
+
+		t0 = rdtsc();
+		if (high) {
+			*slop += t0 - t2;
+			return t2 + (t0 - t2) / 2;
+		}
+		t2 = t1;
+		t1 = t0;
+	}
 	panic("timer: PIT channel 2 never reached terminal count");
 }
 
+/* Read the APIC timer between two TSC reads: the TSC midpoint. */
+static uint64_t
+apic_sample(uint32_t *count, uint64_t *slop)
+{
+	uint64_t t0 = rdtsc(), t1;
+
+	*count = lapic_timer_current();
+	t1 = rdtsc();
+	*slop += t1 - t0;
+	return t0 + (t1 - t0) / 2;
+}
+
 /*
- * One calibration window of pit_ticks PIT periods: how many TSC ticks and
- * how many APIC timer counts (divided by LAPIC_TIMER_DIV) it lasted.
+ * Measure one window of pit_ticks PIT periods in TSC ticks, and the APIC
+ * timer's rate against the TSC across it. Every reading is bracketed by
+ * TSC reads: under TCG the guest can be descheduled between any two
+ * instructions, and the bracket shows when it was.
  */
 static void
-calibrate_window(uint32_t pit_ticks, uint64_t *tsc, uint64_t *apic)
+calibrate_window(uint32_t pit_ticks, struct cal_sample *s)
 {
-	uint64_t t0;
-	uint32_t c0;
+	uint64_t tb, ta, start, end, m0, m1;
+	uint32_t c0, c1;
 
-	pit_ch2_load(pit_ticks);
+	s->slop = 0;
+	pit_ch2_arm(pit_ticks);
 	lapic_timer_start(-1, 0xffffffff, false);
-	c0 = lapic_timer_current();
-	t0 = rdtsc();
-	pit_ch2_run();
-	*tsc = rdtsc() - t0;
-	*apic = c0 - lapic_timer_current();
+	m0 = apic_sample(&c0, &s->slop);
+	tb = rdtsc();
+	outb(PIT_CH2, (pit_ticks >> 8) & 0xff);
+	ta = rdtsc();
+	start = tb + (ta - tb) / 2;
+	s->slop += ta - tb;
+	end = pit_ch2_wait(&s->slop);
+	m1 = apic_sample(&c1, &s->slop);
 	lapic_timer_stop();
+	s->tsc = end - start;
+	s->apic = (uint64_t)(c0 - c1) * s->tsc / MAX(m1 - m0, 1);
 }
 
 static uint64_t
@@ -96,19 +139,56 @@ median(uint64_t *v, int n)
 	return v[n / 2];
 }
 
-/* Measure tsc_hz and lapic_bus_hz: the median of CAL_RUNS windows. */
+/* Whether s is known to within CAL_SLOP_PPM. */
+static bool
+cal_precise(const struct cal_sample *s)
+{
+	return s->slop * (1000000 / CAL_SLOP_PPM) < s->tsc;
+}
+
+/*
+ * Measure windows until CAL_GOOD are precise (or CAL_TRIES are done) and
+ * return the median of the precise ones in *tsc and *apic, or, if none
+ * is, the least uncertain window.
+ */
+static void
+calibrate_windows(uint32_t pit_ticks, uint64_t *tsc, uint64_t *apic)
+{
+	uint64_t gtsc[CAL_GOOD], gapic[CAL_GOOD];
+	struct cal_sample s, best = { 0, 0, UINT64_MAX };
+	int i, ngood = 0;
+
+	for (i = 0; i < CAL_TRIES && ngood < CAL_GOOD; i++) {
+		calibrate_window(pit_ticks, &s);
+		if (cal_precise(&s)) {
+			gtsc[ngood] = s.tsc;
+			gapic[ngood++] = s.apic;
+		}
+		if (s.slop < best.slop)
+			best = s;
+	}
+	if (ngood == 0) {
+		cprintf("timer: no precise calibration in %d windows; host busy? "
+		    "best uncertain by %lu ppm\n", CAL_TRIES,
+		    best.slop * 1000000 / MAX(best.tsc, 1));
+		*tsc = best.tsc;
+		*apic = best.apic;
+		return;
+	}
+	*tsc = median(gtsc, ngood);
+	*apic = median(gapic, ngood);
+}
+
+/* Measure tsc_hz and lapic_bus_hz against the PIT. */
 static void
 calibrate(void)
 {
 	uint32_t pit_ticks = (uint64_t)PIT_HZ * CAL_WINDOW_US / 1000000;
-	uint64_t tsc[CAL_RUNS], apic[CAL_RUNS];
-	int i;
+	uint64_t tsc, apic;
 
-	for (i = 0; i < CAL_RUNS; i++)
-		calibrate_window(pit_ticks, &tsc[i], &apic[i]);
-	tsc_hz = median(tsc, CAL_RUNS) * PIT_HZ / pit_ticks;
-	lapic_bus_hz = median(apic, CAL_RUNS) * LAPIC_TIMER_DIV * PIT_HZ /
-	    pit_ticks;
+	calibrate_windows(pit_ticks, &tsc, &apic);
+	tsc_hz = tsc * PIT_HZ / pit_ticks;
+	lapic_bus_hz = apic * LAPIC_TIMER_DIV * PIT_HZ / pit_ticks;
 	if (tsc_hz == 0 || lapic_bus_hz == 0)
 		panic("timer: calibration failed (tsc %lu Hz, bus %lu Hz)",
 		    tsc_hz, lapic_bus_hz);
@@ -136,8 +216,8 @@ timer_start_this_cpu(void)
 /*
  * Calibrate the TSC and the APIC timer against the PIT, install the
  * T_LAPIC_TIMER handler and start the BSP's periodic timer. Called once
- * on the BSP after lapic_init, with interrupts off; takes about
- * CAL_RUNS * 10 ms.
+ * on the BSP after lapic_init, with interrupts off; takes 50 ms, up to
+ * 250 ms on a busy host.
  */
 void
 timer_init(void)
