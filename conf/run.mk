@@ -44,20 +44,21 @@ qemu-nox-gdb: deps .gdbinit
 	$(QEMU) $(QEMUOPTS) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
 
 gdb: .gdbinit
-	$(GDB) -q -x .gdbinit
+	$(GDB) -q -iex 'set auto-load local-gdbinit off' -x .gdbinit
 
 # Bochs, headless: see conf/bochsrc for why the display is rfb with no wait.
 bochs: deps
 	$(Q)$(MAKE) --no-print-directory $(RUNIMG)
 	$(Q)sed -e 's|@IMAGE@|$(RUNIMG)|g' -e 's|@CPUS@|$(CPUS)|g' -e 's|@MEM@|$(MEM)|g' \
+		-e "s|@HOSTMEM@|$$([ $(MEM) -gt 2048 ] && echo 2048 || echo $(MEM))|g" \
 		-e 's|@SERIAL@|/dev/stdout|g' conf/bochsrc > $(OBJDIR)/bochsrc.run
 	$(Q)echo c > $(OBJDIR)/bochs.rc
-	$(BOCHS) -q -f $(OBJDIR)/bochsrc.run -rc $(OBJDIR)/bochs.rc
+	$(BOCHS) -q -unlock -f $(OBJDIR)/bochsrc.run -rc $(OBJDIR)/bochs.rc
 
 # The grader: every test, or those whose name matches T (make grade T=smp).
 grade test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) grade/grade.py $(if $(T),-k '$(T)')
+	$(Q)$(PYTHON) grade/grade.py $(if $(T),-k '$(T)') $(if $(filter 1,$(V)),-v)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -173,7 +173,8 @@ class BochsRun:
         with open(os.path.join(cfg.root, "conf", "bochsrc")) as f:
             conf = f.read()
         for key, val in (("IMAGE", image), ("CPUS", test.cpus),
-                         ("MEM", test.mem), ("SERIAL", self.serial)):
+                         ("MEM", test.mem), ("HOSTMEM", min(test.mem, 2048)),
+                         ("SERIAL", self.serial)):
             conf = conf.replace("@%s@" % key, str(val))
         conf = re.sub(r"^log:.*$", "log: %s.bochs.log" % base, conf,
                       flags=re.M)

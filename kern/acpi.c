@@ -10,13 +10,11 @@
  * default APIC addresses.
  */
 #include "acpi.h"
-#include "x86.h"
 #include "cpu.h"
 #include "pmap.h"
 #include "lapic.h"
 #include "ioapic.h"
 #include "console.h"
-#include "assert.h"
 #include "string.h"
 
 /* Root System Description Pointer (5.2.5.3) */

@@ -49,3 +49,16 @@ cmdline_get(const char *key, char *out, size_t n)
 	}
 	return false;
 }
+
+const char *
+cmdline_rest(const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = cmdline; *p; p++) {
+		bool word_start = p == cmdline || p[-1] == ' ';
+		if (word_start && strncmp(p, key, klen) == 0 && p[klen] == '=')
+			return p + klen + 1;
+	}
+	return NULL;
+}

@@ -9,5 +9,7 @@ const char *cmdline_text(void);
 /* Copies the value of key into out (NUL-terminated, truncated to n);
  * returns false when key is absent. A bare word has the value "". */
 bool cmdline_get(const char *key, char *out, size_t n);
+/* The rest of the line after `key=` (for init=PROG ARGS...), or NULL. */
+const char *cmdline_rest(const char *key);
 
 #endif

@@ -8,6 +8,8 @@
 #include "pmap.h"
 #include "x86.h"
 #include "string.h"
+#include "fpu.h"
+#include "syscall.h"
 
 struct cpu cpus[NCPU_MAX];
 int ncpu = 1;
@@ -105,7 +107,8 @@ cpu_init_this(struct cpu *c)
 	c->gdt[GD_UDATA / 8] = SEG_UDATA;
 	c->gdt[GD_UCODE / 8] = SEG_UCODE64;
 	memset(&c->tss, 0, sizeof(c->tss));
-	c->tss.rsp[0] = (uint64_t)(c->kstack + KSTACK_SIZE);
+	c->kstack_top = (uint64_t)(c->kstack + KSTACK_SIZE);
+	c->tss.rsp[0] = c->kstack_top;
 	c->tss.ist[IST_DF - 1] = (uint64_t)(c->df_stack + KISTACK_SIZE);
 	c->tss.ist[IST_NMI - 1] = (uint64_t)(c->nmi_stack + KISTACK_SIZE);
 	c->tss.iomap_base = sizeof(c->tss);	/* no I/O bitmap: user port I/O faults */
@@ -114,4 +117,6 @@ cpu_init_this(struct cpu *c)
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	trap_load_idt();
 	cpu_set_control_bits();
+	fpu_init_this_cpu();
+	syscall_init_this_cpu();
 }

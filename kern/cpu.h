@@ -7,6 +7,8 @@
 #include "kernel.h"
 #include "abi/memlayout.h"
 
+struct env;
+
 /* GDT selectors. The order of UDATA then UCODE is what SYSRET requires
  * (Intel SDM vol. 2B, SYSRET: CS = STAR[63:48]+16, SS = STAR[63:48]+8). */
 #define GD_KCODE	0x08
@@ -41,11 +43,24 @@ struct trap_catch {
 	uint64_t err;		/* its error code */
 };
 
-#define CPU_CATCH_OFFSET	8	/* offsetof(struct cpu, catch), for trapentry.S */
+/* Offsets of the first fields, for the assembly in trapentry.S (checked
+ * by static asserts in trap.c). */
+#define CPU_CATCH_OFFSET	8
+#define CPU_KSTACK_TOP_OFFSET	16
+#define CPU_USER_RSP_OFFSET	24
 
 struct cpu {
 	struct cpu *self;		/* %gs:0 */
 	struct trap_catch *catch;	/* %gs:8, armed by a self-test, else NULL */
+	uint64_t kstack_top;		/* %gs:16, where syscall entry switches to */
+	uint64_t user_rsp;		/* %gs:24, the user %rsp during syscall entry */
+	struct env *env;		/* the env running here, or NULL */
+	struct env *fpu_env;		/* whose FPU state the registers hold */
+	struct env *cr3_env;		/* whose address space is loaded, or NULL */
+	volatile uint64_t tlb_gen;	/* TLB shootdown requests served */
+	uint64_t idle_tsc;		/* when this CPU went idle */
+	volatile bool sched_idle;	/* halted in sched_halt */
+	int rr_next;			/* where the next scan starts */
 	int id;				/* index in cpus[] */
 	uint32_t apic_id;		/* local APIC id */
 	volatile int started;		/* set by the CPU once it runs */

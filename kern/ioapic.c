@@ -6,7 +6,6 @@
  * (ACPI 6.5, 5.2.13).
  */
 #include "ioapic.h"
-#include "x86.h"
 #include "pmap.h"
 #include "console.h"
 #include "assert.h"

@@ -6,7 +6,6 @@
  */
 #include "lapic.h"
 #include "x86.h"
-#include "cpu.h"
 #include "trap.h"
 #include "pmap.h"
 #include "console.h"

@@ -20,6 +20,10 @@
 #include "selftest.h"
 #include "monitor.h"
 #include "x86.h"
+#include "env.h"
+#include "export.h"
+#include "uvm.h"
+#include "sched.h"
 
 #define CHITIN_VERSION	"0.1"
 
@@ -29,6 +33,26 @@ halt_forever(void)
 	cli();
 	for (;;)
 		hlt();
+}
+
+/*
+ * Starts user space: the first env (init= on the command line, default
+ * "init") from the boot archive, then scheduling on every CPU. With
+ * `monitor` on the command line, or when init cannot start, the BSP
+ * stays in the kernel monitor instead.
+ */
+static void
+start_user_space(void)
+{
+	const char *init = cmdline_rest("init");
+
+	if (cmdline_get("monitor", NULL, 0))
+		return;
+	if (env_create_from_archive(init ? init : "init") < 0)
+		return;
+	sched_running = true;
+	cli();
+	sched_start();
 }
 
 /* Runs the self-test named by test= (if any). */
@@ -65,6 +89,9 @@ kern_main(physaddr_t bootinfo_pa)
 	trap_init();
 	cpu_init_this(bsp);
 	check_page_alloc();
+	export_init(bi->archive_pa, bi->archive_size);
+	env_init();
+	tlb_shootdown_init();
 
 	acpi_init();
 	lapic_init();
@@ -76,6 +103,13 @@ kern_main(physaddr_t bootinfo_pa)
 	check_timer();
 	cprintf("boot: kernel ready in %lu ms\n", (rdtsc() - t0) / (tsc_hz / 1000));
 
+	clock_ex->boot_tsc = t0;
+	clock_ex->ncpu = cpus_online();
+	for (int i = 0; i < ncpu; i++) {
+		cpu_ex[i].apic_id = cpus[i].apic_id;
+		cpu_ex[i].online = cpus[i].started;
+	}
 	run_requested_test();
+	start_user_space();
 	monitor();
 }

@@ -20,8 +20,10 @@
 #include "x86.h"
 
 #define LOWMEM_TOP	0x100000	/* below this: never allocated */
+#define PAGE_KERNEL_RESERVE 256	/* pages user allocations cannot take */
 
 struct page *pages;
+struct page_export *page_ex;
 size_t npages;
 physaddr_t pmap_phys_top;
 bool cpu_has_nx;
@@ -31,6 +33,7 @@ extern char kern_text_start[], kern_text_end[], kern_rodata_end[], kern_end[];
 static uint64_t kern_pml4[512] __attribute__((aligned(PGSIZE)));
 static struct bootinfo bootinfo;		/* our copy */
 static physaddr_t boot_next, boot_start;	/* the bump allocator */
+static physaddr_t page_ex_pa;			/* page_ex[], for the export */
 static bool paging_ours;			/* our page tables are live */
 
 static struct spinlock page_lock = SPINLOCK_INIT("page_lock");
@@ -188,6 +191,14 @@ kern_pml4_pa(void)
 	return PADDR(kern_pml4);
 }
 
+/* Every address space shares the kernel half: the kernel's PML4 slots
+ * are all created at boot, so copying them once is enough. */
+void
+pmap_copy_kernel_half(uint64_t *pml4)
+{
+	memcpy(pml4 + 256, kern_pml4 + 256, 256 * sizeof(uint64_t));
+}
+
 /* Loads the kernel page table on this CPU. */
 void
 pmap_init_percpu(void)
@@ -196,12 +207,38 @@ pmap_init_percpu(void)
 }
 
 static void
-mark_range(physaddr_t start, physaddr_t end, enum page_kind kind)
+free_list_push(struct page *p)
+{
+	p->free_prev = NULL;
+	p->free_next = page_free_list;
+	if (page_free_list)
+		page_free_list->free_prev = p;
+	page_free_list = p;
+	nfree++;
+}
+
+static void
+free_list_remove(struct page *p)
+{
+	if (p->free_prev)
+		p->free_prev->free_next = p->free_next;
+	else
+		page_free_list = p->free_next;
+	if (p->free_next)
+		p->free_next->free_prev = p->free_prev;
+	p->free_next = p->free_prev = NULL;
+	nfree--;
+	assert(page2ex(p)->kind == PAGEK_FREE);
+	*page2ex(p) = (struct page_export){ .kind = PAGEK_KERNEL };
+}
+
+static void
+mark_range(physaddr_t start, physaddr_t end, int kind)
 {
 	start = ROUNDDOWN(start, PGSIZE);
 	end = MIN(ROUNDUP(end, PGSIZE), pmap_phys_top);
 	for (physaddr_t pa = start; pa < end; pa += PGSIZE)
-		pages[pa >> PGSHIFT].kind = kind;
+		page_ex[pa >> PGSHIFT].kind = kind;
 }
 
 /* Classify every page, then put the free ones on the free list. Reserved
@@ -212,24 +249,23 @@ page_init(void)
 	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
 		const struct boot_e820 *e = &bootinfo.e820[i];
 		if (e->type == E820_USABLE)
-			mark_range(ROUNDUP(e->addr, PGSIZE), ROUNDDOWN(e->addr + e->len, PGSIZE), PAGE_FREE);
+			mark_range(ROUNDUP(e->addr, PGSIZE), ROUNDDOWN(e->addr + e->len, PGSIZE), PAGEK_FREE);
 	}
 	for (uint32_t i = 0; i < bootinfo.e820_count; i++) {
 		const struct boot_e820 *e = &bootinfo.e820[i];
 		if (e->type != E820_USABLE)
-			mark_range(e->addr, e->addr + e->len, PAGE_HOLE);
+			mark_range(e->addr, e->addr + e->len, PAGEK_HOLE);
 	}
-	mark_range(0, LOWMEM_TOP, PAGE_BOOT);
-	mark_range(bootinfo.kernel_pa_start, bootinfo.kernel_pa_end, PAGE_KERNEL);
-	mark_range(bootinfo.elf_pa, bootinfo.elf_pa + bootinfo.elf_size, PAGE_KERNEL);
-	mark_range(boot_start, boot_next, PAGE_KERNEL);
+	mark_range(0, LOWMEM_TOP, PAGEK_BOOT);
+	mark_range(bootinfo.kernel_pa_start, bootinfo.kernel_pa_end, PAGEK_KERNEL);
+	mark_range(bootinfo.elf_pa, bootinfo.elf_pa + bootinfo.elf_size, PAGEK_KERNEL);
+	mark_range(boot_start, boot_next, PAGEK_KERNEL);
+	mark_range(page_ex_pa, page_ex_pa + npages * sizeof(struct page_export), PAGEK_EXPORT);
+	mark_range(bootinfo.archive_pa, bootinfo.archive_pa + bootinfo.archive_size, PAGEK_EXPORT);
 	paging_ours = true;	/* from here on, page tables come from page_alloc */
 	for (size_t i = npages; i-- > 0;) {
-		if (pages[i].kind != PAGE_FREE)
-			continue;
-		pages[i].free_next = page_free_list;
-		page_free_list = &pages[i];
-		nfree++;
+		if (page_ex[i].kind == PAGEK_FREE)
+			free_list_push(&pages[i]);
 	}
 }
 
@@ -249,12 +285,17 @@ pmap_init(const struct bootinfo *bi)
 	if (cpu_has_nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	e820_scan();
-	boot_start = boot_next = ROUNDUP(MAX(bootinfo.kernel_pa_end,
-		bootinfo.elf_pa + bootinfo.elf_size), PGSIZE);
+	boot_start = boot_next = ROUNDUP(MAX(MAX(bootinfo.kernel_pa_end,
+		bootinfo.elf_pa + bootinfo.elf_size),
+		bootinfo.archive_pa + bootinfo.archive_size), PGSIZE);
 	pages = boot_kva(boot_alloc(npages * sizeof(struct page)));
+	page_ex_pa = boot_alloc(npages * sizeof(struct page_export));
+	page_ex = boot_kva(page_ex_pa);
 	map_direct();
 	map_kernel_image();
+	pt_next(kern_pml4, (MMIOBASE >> 39) & 511);	/* every kernel PML4 slot exists */
 	pages = KADDR(PADDR(pages));
+	page_ex = KADDR(page_ex_pa);
 	lcr3(kern_pml4_pa());
 	page_init();
 	cprintf("pmap: direct map of 0-0x%lx at 0x%lx, kernel W^X, NX %s\n",
@@ -263,7 +304,12 @@ pmap_init(const struct bootinfo *bi)
 		(uint64_t)(nfree * PGSIZE) >> 20, nfree);
 }
 
-/* A free physical page (zeroed with PAGE_ZERO), or NULL when none is left. */
+/*
+ * A free physical page of kind PAGEK_KERNEL (zeroed with PAGE_ZERO), or
+ * NULL when none is left. With PAGE_USER, NULL already when only the
+ * kernel's reserve is left: an env that takes all memory must not leave
+ * the kernel unable to build page tables or destroy it.
+ */
 struct page *
 page_alloc(int flags)
 {
@@ -271,17 +317,32 @@ page_alloc(int flags)
 
 	spin_lock(&page_lock);
 	p = page_free_list;
-	if (p) {
-		page_free_list = p->free_next;
-		nfree--;
-		assert(p->kind == PAGE_FREE);
-		p->kind = PAGE_ALLOC;
-		p->free_next = NULL;
-		p->refs = 0;
-	}
+	if ((flags & PAGE_USER) && nfree <= PAGE_KERNEL_RESERVE)
+		p = NULL;
+	if (p)
+		free_list_remove(p);
 	spin_unlock(&page_lock);
 	if (p && (flags & PAGE_ZERO))
 		memset(page2kva(p), 0, PGSIZE);
+	return p;
+}
+
+/* Takes the given page off the free list (zeroed, kind PAGEK_KERNEL), so
+ * a library OS can choose physical pages (page colouring); NULL if the
+ * page is not free or only the kernel's reserve is left. */
+struct page *
+page_alloc_specific(struct page *p)
+{
+	bool ok;
+
+	spin_lock(&page_lock);
+	ok = page2ex(p)->kind == PAGEK_FREE && nfree > PAGE_KERNEL_RESERVE;
+	if (ok)
+		free_list_remove(p);
+	spin_unlock(&page_lock);
+	if (!ok)
+		return NULL;
+	memset(page2kva(p), 0, PGSIZE);
 	return p;
 }
 
@@ -291,13 +352,15 @@ void
 page_free(struct page *p)
 {
 	spin_lock(&page_lock);
-	if (p < pages || p >= pages + npages || p->kind != PAGE_ALLOC)
-		panic("page_free: page %lx is not allocated (kind %d)",
-		      p >= pages && p < pages + npages ? page2pa(p) : 0, p->kind);
-	p->kind = PAGE_FREE;
-	p->free_next = page_free_list;
-	page_free_list = p;
-	nfree++;
+	if (p < pages || p >= pages + npages)
+		panic("page_free: %p is not a page", p);
+	struct page_export *x = page2ex(p);
+	if (x->kind == PAGEK_FREE || x->kind == PAGEK_HOLE || x->kind == PAGEK_BOOT ||
+	    x->maps || x->pins)
+		panic("page_free: page %lx is not free-able (kind %d, %d maps, %d pins)",
+		      page2pa(p), x->kind, x->maps, x->pins);
+	*x = (struct page_export){ .kind = PAGEK_FREE };
+	free_list_push(p);
 	spin_unlock(&page_lock);
 }
 
@@ -329,8 +392,9 @@ mmio_map(physaddr_t pa, size_t len)
 }
 
 static const char *const kind_names[] = {
-	[PAGE_HOLE] = "hole", [PAGE_FREE] = "free", [PAGE_KERNEL] = "kernel",
-	[PAGE_BOOT] = "boot/low", [PAGE_ALLOC] = "allocated",
+	[PAGEK_HOLE] = "hole", [PAGEK_FREE] = "free", [PAGEK_KERNEL] = "kernel",
+	[PAGEK_BOOT] = "boot/low", [PAGEK_USER] = "user", [PAGEK_PAGETABLE] = "pagetable",
+	[PAGEK_EXPORT] = "export",
 };
 
 /* The monitor's `mem`: the E820 map, then runs of pages by kind. */
@@ -347,16 +411,17 @@ pmap_print_map(void)
 	cprintf("physical pages by kind:\n");
 	for (size_t i = 0; i < npages;) {
 		size_t j = i;
-		while (j < npages && pages[j].kind == pages[i].kind)
+		while (j < npages && page_ex[j].kind == page_ex[i].kind)
 			j++;
-		counts[pages[i].kind] += j - i;
+		counts[page_ex[i].kind] += j - i;
 		cprintf("  0x%010lx-0x%010lx %-9s %7zu pages\n", (uint64_t)i << PGSHIFT,
-			((uint64_t)j << PGSHIFT) - 1, kind_names[pages[i].kind], j - i);
+			((uint64_t)j << PGSHIFT) - 1, kind_names[page_ex[i].kind], j - i);
 		i = j;
 	}
-	cprintf("total: %zu free (%zu MiB), %zu allocated, %zu kernel, %zu boot/low\n",
-		counts[PAGE_FREE], counts[PAGE_FREE] >> 8, counts[PAGE_ALLOC],
-		counts[PAGE_KERNEL], counts[PAGE_BOOT]);
+	cprintf("total: %zu free (%zu MiB), %zu user, %zu page tables, %zu kernel, %zu export, %zu boot/low\n",
+		counts[PAGEK_FREE], counts[PAGEK_FREE] >> 8, counts[PAGEK_USER],
+		counts[PAGEK_PAGETABLE], counts[PAGEK_KERNEL], counts[PAGEK_EXPORT],
+		counts[PAGEK_BOOT]);
 }
 
 #define PAGE_CHECKED	1	/* flags bit used by check_page_alloc */
@@ -369,6 +434,7 @@ check_one_page(struct page *p)
 	assert(pa >= LOWMEM_TOP && pa < pmap_phys_top);
 	assert(!(pa >= bootinfo.kernel_pa_start && pa < bootinfo.kernel_pa_end));
 	assert(!(pa >= bootinfo.elf_pa && pa < bootinfo.elf_pa + bootinfo.elf_size));
+	assert(!(pa >= bootinfo.archive_pa && pa < bootinfo.archive_pa + bootinfo.archive_size));
 	assert(!(pa >= boot_start && pa < boot_next));
 	assert(e820_usable(pa, PGSIZE));
 	assert(!(p->flags & PAGE_CHECKED));	/* never handed out twice */

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "abi/memlayout.h"
 #include "abi/bootinfo.h"
+#include "abi/env.h"
 
 /* Page-table entry bits (Intel SDM vol. 3A, 4.5) */
 #define PTE_P		(1UL << 0)
@@ -25,23 +26,20 @@
 #define KADDR(pa)	((void *)((uintptr_t)(pa) + KDIRECT))
 physaddr_t PADDR(const void *kva);	/* direct map or kernel image VA */
 
-/* One entry per physical page; the environments issue extends it and
- * exports it read-only. */
+/*
+ * Two arrays describe physical page ppn: pages[ppn], private to the
+ * kernel, and page_ex[ppn] (owner, map count, pin count, kind: PAGEK_* in
+ * kern/abi/env.h), which every env reads at UPAGES. The kernel writes
+ * page_ex only under page_lock or the big kernel lock.
+ */
 struct page {
-	struct page *free_next;		/* on the free list */
-	uint32_t refs;			/* users of the page; 0 when free */
-	uint16_t kind;			/* PAGE_* below */
-	uint16_t flags;
-};
-enum page_kind {
-	PAGE_HOLE = 0,	/* not RAM, or reserved by the firmware */
-	PAGE_FREE,	/* on the free list */
-	PAGE_KERNEL,	/* the kernel image, its page tables, per-CPU stacks */
-	PAGE_BOOT,	/* loader, boot info, low memory below 1 MiB */
-	PAGE_ALLOC,	/* handed out by page_alloc */
+	struct page *free_next;		/* on the free list (doubly linked so */
+	struct page *free_prev;		/*  a given page can be taken in O(1)) */
+	uint16_t flags;			/* PAGE_CHECKED during the boot check */
 };
 
 extern struct page *pages;	/* pages[ppn] */
+extern struct page_export *page_ex;	/* page_ex[ppn], exported */
 extern size_t npages;		/* number of entries in pages[] */
 extern physaddr_t pmap_phys_top;/* one past the highest RAM byte */
 extern bool cpu_has_nx;
@@ -49,12 +47,16 @@ extern bool cpu_has_nx;
 static inline physaddr_t page2pa(struct page *p) { return (physaddr_t)(p - pages) << PGSHIFT; }
 static inline struct page *pa2page(physaddr_t pa) { return &pages[pa >> PGSHIFT]; }
 static inline void *page2kva(struct page *p) { return KADDR(page2pa(p)); }
+static inline struct page_export *page2ex(struct page *p) { return &page_ex[p - pages]; }
+static inline ppn_t page2ppn(struct page *p) { return (ppn_t)(p - pages); }
 
 void pmap_init(const struct bootinfo *bi);
 void pmap_init_percpu(void);	/* load the kernel page table (APs) */
-#define PAGE_ZERO	1
-struct page *page_alloc(int flags);	/* NULL when out of memory */
+#define PAGE_ZERO	1	/* page_alloc: clear the page */
+#define PAGE_USER	2	/* page_alloc: for an env; keeps a reserve for the kernel */
+struct page *page_alloc(int flags);	/* kind PAGEK_KERNEL; NULL when out of memory */
 void page_free(struct page *p);
+struct page *page_alloc_specific(struct page *p);	/* NULL unless p is free */
 size_t page_free_count(void);
 void *mmio_map(physaddr_t pa, size_t len);	/* uncached, in the MMIO window */
 physaddr_t kern_pml4_pa(void);	/* the kernel's top-level page table */
@@ -62,3 +64,6 @@ void check_page_alloc(void);
 void pmap_print_map(void);	/* the monitor's `mem` */
 
 #endif
+
+void pmap_copy_kernel_half(uint64_t *pml4);	/* slots 256-511 into an env's PML4 */
+

@@ -6,6 +6,7 @@
  * variables serve one AP at a time.
  */
 #include "smp.h"
+#include "sched.h"
 #include "cpu.h"
 #include "x86.h"
 #include "pmap.h"
@@ -71,9 +72,9 @@ mpentry_install(void)
 	    EFER_LME | (cpu_has_nx ? EFER_NXE : 0);
 }
 
-/* Send INIT, SIPI, SIPI and wait up to AP_START_US for c to start.
- * Returns the microseconds it took, or -1 if it did not start. */
-static long
+/* Send INIT, SIPI, SIPI and wait up to AP_START_US for c to start;
+ * false if it did not. */
+static bool
 smp_start_ap(struct cpu *c)
 {
 	uint64_t t0 = rdtsc(), limit = tsc_hz / 1000000 * AP_START_US;
@@ -83,18 +84,20 @@ smp_start_ap(struct cpu *c)
 	*(uint64_t *)mpentry_var(mpentry_cpu) = (uint64_t)c;
 	lapic_send_init(c->apic_id);
 	timer_delay_us(INIT_DELAY_US);
-	/* A second SIPI is ignored by an AP the first one started. */
 	lapic_send_sipi(c->apic_id, MPENTRY_PA);
 	timer_delay_us(SIPI_DELAY_US);
-	lapic_send_sipi(c->apic_id, MPENTRY_PA);
+	/* The second SIPI is for an AP that missed the first; one already
+	 * running would ignore it anyway. */
+	if (!c->started)
+		lapic_send_sipi(c->apic_id, MPENTRY_PA);
 	while (!c->started && rdtsc() - t0 < limit)
 		cpu_relax();
 	if (c->started)
-		return (rdtsc() - t0) / (tsc_hz / 1000000);
+		return true;
 	/* Back to wait-for-SIPI, so that it cannot wake later and run on
 	 * the next AP's stack. */
 	lapic_send_init(c->apic_id);
-	return -1;
+	return false;
 }
 
 /*
@@ -107,7 +110,6 @@ void
 smp_boot(void)
 {
 	int i;
-	long us;
 
 	cprintf("cpu%d: bsp apic %u\n", (int)(bsp - cpus), lapic_id());
 	bsp->started = 1;
@@ -117,9 +119,7 @@ smp_boot(void)
 		if (&cpus[i] == bsp)
 			continue;
 		assert(cpus[i].kstack != NULL);
-		us = smp_start_ap(&cpus[i]);
-		cprintf("DBG cpu%d start %ld us\n", i, us);
-		if (us < 0)
+		if (!smp_start_ap(&cpus[i]))
 			cprintf("cpu%d: apic %u did not start\n", i,
 			    cpus[i].apic_id);
 	}
@@ -142,15 +142,22 @@ ap_main(struct cpu *c)
 	cpu_idle();
 }
 
+volatile bool sched_running;	/* set by the BSP once init exists */
+
 /*
- * Idle this CPU: halt with interrupts on, forever. A placeholder the
- * scheduler replaces.
+ * Idle this CPU (halted, interrupts on) until the BSP starts scheduling,
+ * then schedule envs here for ever.
  */
 void
 cpu_idle(void)
 {
-	for (;;)
-		asm volatile("sti; hlt" ::: "memory");
+	for (;;) {
+		if (sched_running) {
+			cli();
+			sched_start();
+		}
+		asm volatile("sti; hlt; cli" ::: "memory");
+	}
 }
 
 /* How many CPUs have started, the BSP included. Safe from any CPU. */

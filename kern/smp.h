@@ -20,6 +20,7 @@ struct cpu;
 void smp_boot(void);
 void ap_main(struct cpu *c) __attribute__((noreturn));
 void cpu_idle(void) __attribute__((noreturn));
+extern volatile bool sched_running;
 #endif
 
 #endif

@@ -12,6 +12,7 @@
  * kept.
  */
 #include "timer.h"
+#include "export.h"
 #include "lapic.h"
 #include "x86.h"
 #include "cpu.h"
@@ -34,7 +35,7 @@
 #define CAL_SLOP_PPM	2000	/* precise: uncertain by at most 0.2% */
 #define PIT_POLL_MAX	50000000	/* polls before the PIT counts as dead */
 #define CHECK_TIMER_TICKS 3	/* what check_timer wants from every CPU */
-#define CHECK_TIMER_SECS 5	/* and how long it waits for them */
+#define CHECK_TIMER_SECS 3	/* and how long it waits for them */
 
 /* One calibration window, in TSC ticks */
 struct cal_sample {
@@ -198,7 +199,14 @@ calibrate(void)
 static void
 timer_intr(struct trapframe *tf)
 {
-	this_cpu()->ticks++;
+	struct cpu *c = this_cpu();
+
+	c->ticks++;
+	if (clock_ex) {
+		cpu_ex[c->id].ticks = c->ticks;
+		if (c == bsp)
+			export_tick();
+	}
 	lapic_eoi();
 }
 

@@ -12,9 +12,14 @@
 #include "lapic.h"
 #include "x86.h"
 #include "string.h"
+#include "env.h"
+#include "sched.h"
+#include "upcall.h"
 
 static_assert(__builtin_offsetof(struct cpu, catch) == CPU_CATCH_OFFSET,
 	      "trapentry.S knows where struct cpu keeps catch");
+static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP_OFFSET, "kstack_top");
+static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP_OFFSET, "user_rsp");
 
 /* An IDT gate (SDM vol. 3A, 6.14.1): 16 bytes in long mode. */
 struct gate {
@@ -193,14 +198,9 @@ trap_exception(struct trapframe *tf)
 	      tf->vector, trap_name(tf->vector), tf->rip);
 }
 
-/* Called from trap_common with every register saved in *tf. */
-void
-trap(struct trapframe *tf)
+static void
+trap_interrupt(struct trapframe *tf)
 {
-	if (tf->vector < T_IRQ0) {
-		trap_exception(tf);
-		return;
-	}
 	if (handlers[tf->vector]) {
 		handlers[tf->vector](tf);
 		return;
@@ -211,4 +211,57 @@ trap(struct trapframe *tf)
 		cprintf("trap: unexpected interrupt vector %lu on cpu %d\n",
 			tf->vector, this_cpu()->id);
 	lapic_eoi();
+}
+
+/*
+ * After a trap from user mode or from the idle loop, with the big kernel
+ * lock held: finish an env marked dying, then resume the current env or
+ * pick another. A timer tick preempts; so does a reschedule IPI.
+ */
+static void
+trap_resume(const struct trapframe *tf)
+{
+	struct env *e = this_cpu()->env;
+	bool preempt = tf->vector == T_LAPIC_TIMER || tf->vector == T_IPI_RESCHED;
+
+	sched_wakeup_console();
+	if (e && e->dying)
+		env_destroy(e, e->ex->exit_status);
+	e = this_cpu()->env;
+	if (e && e->status == ENV_RUNNING && !preempt)
+		env_run(e);
+	sched_yield();
+}
+
+/*
+ * Called from trap_common with every register saved in *tf. Traps from
+ * user mode and interrupts that wake the idle loop take the big kernel
+ * lock and leave through the scheduler; everything else (kernel faults,
+ * interrupts nested in the kernel, NMIs) returns to where it came from.
+ */
+void
+trap(struct trapframe *tf)
+{
+	struct cpu *c = this_cpu();
+	bool from_user = (tf->cs & 3) == 3, was_idle = c->sched_idle;
+
+	if (tf->vector == T_NMI || tf->vector == T_DF || tf->vector == T_MC ||
+	    (!from_user && !was_idle)) {
+		if (tf->vector < T_IRQ0)
+			trap_exception(tf);
+		else
+			trap_interrupt(tf);
+		return;
+	}
+	c->sched_idle = false;
+	lock_kernel();
+	if (from_user) {
+		c->env->tf = *tf;
+		tf = &c->env->tf;
+	}
+	if (tf->vector < T_IRQ0)
+		upcall_exception(c->env, tf);
+	else
+		trap_interrupt(tf);
+	trap_resume(tf);
 }

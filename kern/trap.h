@@ -32,6 +32,9 @@
 #define IRQ_COM1	4
 #define T_LAPIC_TIMER	64	/* the local APIC timer */
 #define T_IPI_HALT	0xf0	/* stop this CPU (panic, reboot) */
+#define T_IPI_TLB	0xf1	/* TLB shootdown */
+#define T_IPI_RESCHED	0xf2	/* an env on this CPU must be destroyed */
+#define T_SYSCALL	0x100	/* not an IDT vector: the syscall instruction */
 #define T_SPURIOUS	0xff	/* LAPIC spurious vector */
 
 /* What the entry stubs push (kern/trapentry.S); the hardware frame at the end. */

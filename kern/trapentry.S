@@ -4,7 +4,13 @@
  * one), then its vector number, and jumps to the common path that saves
  * the general registers as a struct trapframe (kern/trap.h).
  */
-#define CPU_CATCH_OFFSET 8	/* checked against struct cpu in trap.c */
+#define CPU_CATCH_OFFSET	8	/* checked against struct cpu in trap.c */
+#define CPU_KSTACK_TOP_OFFSET	16
+#define CPU_USER_RSP_OFFSET	24
+#define GD_UDATA	0x18
+#define GD_UCODE	0x20
+#define T_SYSCALL	0x100
+#define MSR_GS_BASE	0xc0000101
 
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
 			(v) == 21 || (v) == 29 || (v) == 30)
@@ -27,6 +33,36 @@ trap_stubs:
 
 	.type trap_common, @function
 trap_common:
+	/*
+	 * From user mode the GS base is the user's: swap in the kernel's
+	 * per-CPU pointer (undone in trap_return). NMIs, double faults and
+	 * machine checks can also arrive in the few kernel instructions
+	 * before syscall_entry's swapgs, so for them the GS base itself
+	 * decides (a kernel pointer is negative).
+	 */
+	cmpq	$2, (%rsp)
+	je	trap_paranoid
+	cmpq	$8, (%rsp)
+	je	trap_paranoid
+	cmpq	$18, (%rsp)
+	je	trap_paranoid
+	testb	$3, 24(%rsp)
+	jz	trap_save
+	swapgs
+	jmp	trap_save
+trap_paranoid:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movl	$MSR_GS_BASE, %ecx
+	rdmsr
+	testl	%edx, %edx
+	js	1f
+	swapgs
+1:	popq	%rdx
+	popq	%rcx
+	popq	%rax
+trap_save:
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -69,7 +105,93 @@ trap_return:
 	popq	%rbx
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
-	iretq
+	testb	$3, 8(%rsp)		/* back to user mode: its GS base */
+	jz	1f
+	swapgs
+1:	iretq
+
+/*
+ * void env_return_iret(struct trapframe *tf)
+ * Returns to user mode with every register from tf (which must name a
+ * user frame), through trap_return.
+ */
+	.globl env_return_iret
+	.type env_return_iret, @function
+env_return_iret:
+	movq	%rdi, %rsp
+	jmp	trap_return
+
+/*
+ * void env_return_sysret(struct trapframe *tf)
+ * The fast way back after a system call: SYSRET takes %rip from %rcx and
+ * %rflags from %r11, which the syscall instruction clobbered anyway. The
+ * caller has checked that tf->rip is a canonical user address (SYSRET to
+ * a non-canonical one faults in ring 0).
+ */
+	.globl env_return_sysret
+	.type env_return_sysret, @function
+env_return_sysret:
+	movq	%rdi, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	movq	16(%rsp), %rcx		/* rip: after vector, err */
+	movq	32(%rsp), %r11		/* rflags */
+	movq	40(%rsp), %rsp		/* the user stack */
+	swapgs
+	sysretq
+
+/*
+ * The syscall instruction lands here (MSR_LSTAR) in ring 0 with the
+ * user's %rsp and GS base, interrupts masked by MSR_FMASK. Build a
+ * struct trapframe on this CPU's kernel stack and call syscall_trap(),
+ * which never returns here.
+ */
+	.globl syscall_entry
+	.type syscall_entry, @function
+syscall_entry:
+	swapgs
+	movq	%rsp, %gs:CPU_USER_RSP_OFFSET
+	movq	%gs:CPU_KSTACK_TOP_OFFSET, %rsp
+	pushq	$(GD_UDATA | 3)		/* ss */
+	pushq	%gs:CPU_USER_RSP_OFFSET	/* rsp */
+	pushq	%r11			/* rflags */
+	pushq	$(GD_UCODE | 3)		/* cs */
+	pushq	%rcx			/* rip */
+	pushq	$0			/* err */
+	pushq	$T_SYSCALL		/* vector */
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cld
+	movq	%rsp, %rdi
+	xorl	%ebp, %ebp		/* backtraces end here */
+	call	syscall_trap
+	ud2
 
 /*
  * int trap_catch_arm(struct trap_catch *tc)

@@ -25,6 +25,9 @@
 #define EFER_SCE	(1UL << 0)
 #define EFER_LME	(1UL << 8)
 #define EFER_NXE	(1UL << 11)
+#define MSR_STAR	0xc0000081
+#define MSR_LSTAR	0xc0000082
+#define MSR_FMASK	0xc0000084
 #define MSR_FS_BASE	0xc0000100
 #define MSR_GS_BASE	0xc0000101
 #define MSR_KGS_BASE	0xc0000102
@@ -32,6 +35,8 @@
 /* RFLAGS */
 #define FL_TF		(1UL << 8)
 #define FL_IF		(1UL << 9)
+#define FL_DF		(1UL << 10)
+#define FL_AC		(1UL << 18)
 
 static inline uint8_t
 inb(uint16_t port)

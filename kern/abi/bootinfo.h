@@ -11,7 +11,10 @@
  *   BOOT_CMDLINE_LBA ...      the boot command line, NUL-terminated
  *                             (BOOT_CMDLINE_MAX bytes, written by
  *                             grade/mkimage.py without rebuilding anything)
+ *   BOOT_TABLE_LBA            struct boot_table: where the kernel and the
+ *                             boot archive are (written by boot/mkimage.sh)
  *   BOOT_KERNEL_LBA ...       the kernel ELF64 file, whole
+ *   table.archive_lba ...     the boot archive (kern/abi/archive.h), if any
  *
  * It is part of kern/abi/ because it is an interface the kernel exports
  * to another program (the loader), like the system-call ABI; boot/ includes
@@ -25,6 +28,8 @@
 #define BOOT_CMDLINE_LBA	62
 #define BOOT_CMDLINE_MAX	1024	/* two sectors, including the NUL */
 #define BOOT_KERNEL_LBA		64
+#define BOOT_TABLE_LBA		61
+#define BOOT_TABLE_MAGIC	0x4c42544e54494843ULL	/* "CHITNTBL" */
 
 #define BOOTINFO_PA		0x1000	/* one page: 0x1000-0x1fff */
 #define BOOTINFO_MAGIC		0x43484954494e4249ULL	/* "CHITINBI" */
@@ -47,6 +52,15 @@ struct boot_e820 {
 	uint32_t attr;			/* ACPI 3.0 extended attributes */
 } __attribute__((packed));
 
+/* Sector BOOT_TABLE_LBA of the disk. */
+struct boot_table {
+	uint64_t magic;			/* BOOT_TABLE_MAGIC */
+	uint64_t kernel_lba;		/* BOOT_KERNEL_LBA */
+	uint64_t kernel_bytes;
+	uint64_t archive_lba;		/* 0 when there is no archive */
+	uint64_t archive_bytes;
+};
+
 struct bootinfo {
 	uint64_t magic;			/* BOOTINFO_MAGIC */
 	uint32_t boot_drive;		/* BIOS drive number (0x80 = first disk) */
@@ -58,6 +72,8 @@ struct bootinfo {
 	uint64_t elf_size;		/*  backtraces), page-aligned copy */
 	uint64_t loader_pa_start;	/* memory the loader used (page tables, */
 	uint64_t loader_pa_end;		/*  its code, this page): below 1 MiB */
+	uint64_t archive_pa;		/* the boot archive, page-aligned, */
+	uint64_t archive_size;		/*  0 when the image has none */
 	char cmdline[BOOT_CMDLINE_MAX];	/* NUL-terminated boot command line */
 };
 

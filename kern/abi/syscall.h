@@ -1,0 +1,51 @@
+/*
+ * The one list of system calls. It yields the kernel's dispatch table
+ * (kern/syscall.c), the library OS's stubs (libos/syscall.c) and the names
+ * that tools print. Adding a call is a line here and a sys_<name> handler.
+ *
+ * Convention (the `syscall` instruction): number in %rax, arguments in
+ * %rdi %rsi %rdx %r10 %r8 %r9; the result in %rax, a negative E_* on error.
+ * %rcx and %r11 are clobbered by the instruction itself. pct_call and
+ * pct_return also carry words in %r12 (see their comments).
+ *
+ *       number name               args  what
+ */
+#ifndef CHITIN_ABI_SYSCALL_H
+#define CHITIN_ABI_SYSCALL_H
+
+#define SYSCALL_LIST(X) \
+	X(0,  cputs,            2, "(const char *buf, size_t len): print on the console") \
+	X(1,  cgetc,            1, "(int block): a console character, -E_AGAIN if none and !block") \
+	X(2,  getenvid,         0, "(): the caller's env id") \
+	X(3,  env_exofork,      0, "(): a child with an empty address space and the caller's registers; 0 in the child") \
+	X(4,  env_set_status,   2, "(envid_t env, int status): ENV_RUNNABLE or ENV_NOT_RUNNABLE") \
+	X(5,  env_destroy,      1, "(envid_t env): destroy env and its descendants (exit status -1)") \
+	X(6,  env_set_upcall,   4, "(envid_t env, int kind, uintptr_t entry, uintptr_t stack_top)") \
+	X(7,  env_set_regs,     2, "(envid_t env, const struct user_regs *regs): for a stopped child") \
+	X(8,  env_set_name,     2, "(envid_t env, const char *name)") \
+	X(9,  page_alloc,       4, "(envid_t env, uintptr_t va, uint64_t perm, ppn_t ppn): map a free page (PPN_ANY or that one); returns its ppn") \
+	X(10, page_map,         5, "(envid_t src, uintptr_t src_va, envid_t dst, uintptr_t dst_va, uint64_t perm)") \
+	X(11, page_unmap,       2, "(envid_t env, uintptr_t va)") \
+	X(12, page_protect,     3, "(envid_t env, uintptr_t va, uint64_t perm)") \
+	X(13, mmap_batch,       2, "(const struct mmap_op *ops, size_t n): returns how many succeeded") \
+	X(14, yield,            0, "(): give up the CPU") \
+	X(15, yield_to,         1, "(envid_t env): donate the rest of the slice to env") \
+	X(16, ipc_send,         4, "(envid_t to, uint64_t value, uintptr_t src_va, uint64_t perm): -E_IPC_NOT_RECV if to is not waiting") \
+	X(17, ipc_recv,         1, "(uintptr_t dst_va): block until a message; UTOP or above = no page") \
+	X(18, pct_call,         6, "(envid_t to, a1..a5 in %rsi %rdx %r10 %r8 %r9, a6 in %r12): run to's entry now; its six answers return in the same registers") \
+	X(19, pct_return,       6, "(a1..a6 as pct_call): answer the caller and wait for the next call") \
+	X(20, env_exit,         1, "(int status): end the caller") \
+	X(21, env_wait,         2, "(envid_t child or 0 for any, int *status): reap an exited child") \
+	X(22, kdebug,           2, "(int what, uint64_t arg): kernel checks for the grader (KDEBUG_*)")
+
+#define SYSCALL_ENUM(num, name, nargs, doc) SYS_##name = num,
+#ifndef __ASSEMBLER__
+enum { SYSCALL_LIST(SYSCALL_ENUM) NSYSCALLS };
+#endif
+#undef SYSCALL_ENUM
+
+/* sys_kdebug: what = */
+#define KDEBUG_AUDIT	1	/* run the page-accounting audit; 0 when consistent */
+#define KDEBUG_FREE	2	/* free physical pages now */
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * The environment table: allocation with generation-carrying ids, the
+ * descendant rule, exit and destruction, and running an env.
+ *
+ * Destruction (decided here, documented in the README): an env that exits
+ * or is destroyed frees everything it owned at once and becomes a zombie
+ * holding its exit status until its parent reaps it with env_wait; its
+ * live children are reparented to the first env (init), its zombie
+ * children are freed. An env without a parent is freed at once.
+ * An env running on another CPU is marked dying and destroyed there (an
+ * IPI makes that CPU enter the kernel).
+ *
+ * Everything here runs under the big kernel lock.
+ */
+#include "env.h"
+#include "uvm.h"
+#include "export.h"
+#include "sched.h"
+#include "fpu.h"
+#include "cpu.h"
+#include "lapic.h"
+#include "console.h"
+#include "assert.h"
+#include "string.h"
+#include "x86.h"
+#include "abi/error.h"
+
+struct env *envs;
+struct env_export *env_ex;
+struct env *initenv;
+
+static struct env env_table[NENV];
+static struct env *env_free_list[NENV];	/* a stack of free slots */
+static int env_nfree;
+static uint32_t env_generation[NENV];
+
+static const char *const status_names[] = {
+	[ENV_FREE] = "free", [ENV_RUNNABLE] = "runnable", [ENV_RUNNING] = "running",
+	[ENV_NOT_RUNNABLE] = "blocked", [ENV_ZOMBIE] = "zombie",
+};
+
+const char *
+env_status_name(uint32_t status)
+{
+	return status < ARRAY_SIZE(status_names) ? status_names[status] : "?";
+}
+
+/* Sets up the table and its export; runs once on the BSP. */
+void
+env_init(void)
+{
+	envs = env_table;
+	env_ex = export_alloc(sizeof(struct env_export) * NENV, UENVS);
+	for (int i = NENV - 1; i >= 0; i--) {
+		envs[i].ex = &env_ex[i];
+		envs[i].fpu_cpu = -1;
+		env_free_list[env_nfree++] = &envs[i];
+	}
+}
+
+void
+env_set_status(struct env *e, uint32_t status, uint32_t wait)
+{
+	e->status = status;
+	e->ex->status = status;
+	e->ex->wait = wait;
+	if (status == ENV_RUNNABLE)
+		sched_kick_idle();
+}
+
+void
+env_set_name(struct env *e, const char *name)
+{
+	strlcpy(e->ex->name, name, sizeof(e->ex->name));
+}
+
+bool
+env_is_descendant(const struct env *e, const struct env *ancestor)
+{
+	for (; e; e = e->parent)
+		if (e == ancestor)
+			return true;
+	return false;
+}
+
+/*
+ * The env named by id (0: the caller). With must_be_descendant, only the
+ * caller or one of its descendants. Zombies and free slots are not envs.
+ * Returns 0 or -E_BAD_ENV.
+ */
+int
+envid2env(envid_t id, struct env **out, bool must_be_descendant)
+{
+	struct env *cur = this_cpu()->env, *e;
+
+	if (id == 0) {
+		*out = cur;
+		return cur ? 0 : -E_BAD_ENV;
+	}
+	if (id < 0)
+		return -E_BAD_ENV;
+	e = &envs[ENVX(id)];
+	if (e->id != id || e->status == ENV_FREE || e->status == ENV_ZOMBIE)
+		return -E_BAD_ENV;
+	if (must_be_descendant && !env_is_descendant(e, cur))
+		return -E_BAD_ENV;
+	*out = e;
+	return 0;
+}
+
+static envid_t
+env_next_id(int idx)
+{
+	/* Generation in the bits above ENVX, never 0 so ids stay positive
+	 * and nonzero; wraps after 2^21 uses of one slot. */
+	env_generation[idx] = env_generation[idx] % ((1u << 21) - 1) + 1;
+	return (envid_t)((env_generation[idx] << 10) | idx);
+}
+
+/*
+ * A new env with an empty user address space, not runnable, child of
+ * parent (NULL for the first). Errors: -E_NO_FREE_ENV, -E_NO_MEM.
+ */
+int
+env_alloc(struct env **out, struct env *parent)
+{
+	struct env *e;
+	int r;
+
+	if (env_nfree == 0)
+		return -E_NO_FREE_ENV;
+	e = env_free_list[env_nfree - 1];
+	memset(&e->tf, 0, sizeof(e->tf));
+	e->id = env_next_id(e - envs);
+	memset(e->ex, 0, sizeof(*e->ex));
+	e->ex->id = e->id;
+	if ((r = uvm_create(e)) < 0) {
+		memset(e->ex, 0, sizeof(*e->ex));
+		e->id = 0;
+		return r;
+	}
+	env_nfree--;
+	e->parent = parent;
+	e->ex->parent = parent ? parent->id : 0;
+	e->ex->principal = parent ? parent->ex->principal : 0;
+	e->ex->cpu = -1;
+	if (parent)
+		memcpy(e->ex->name, parent->ex->name, sizeof(e->ex->name));
+	memset(e->upcall_entry, 0, sizeof(e->upcall_entry));
+	memset(e->upcall_stack, 0, sizeof(e->upcall_stack));
+	e->dying = false;
+	e->pct_caller = NULL;
+	e->tf.cs = GD_UCODE | 3;
+	e->tf.ss = GD_UDATA | 3;
+	e->tf.rflags = FL_IF;
+	fpu_init_env(e);
+	env_set_status(e, ENV_NOT_RUNNABLE, WAIT_NONE);
+	*out = e;
+	return 0;
+}
+
+/* Returns the slot to the free list. */
+void
+env_free_zombie(struct env *e)
+{
+	assert(e->status == ENV_ZOMBIE);
+	e->status = ENV_FREE;
+	memset(e->ex, 0, sizeof(*e->ex));
+	e->id = 0;
+	e->parent = NULL;
+	env_free_list[env_nfree++] = e;
+}
+
+/* Pages e still owns after its address space is gone are mapped by
+ * others (shared or given away): charge them to heir. */
+static void
+env_transfer_pages(struct env *e, struct env *heir)
+{
+	if (e->ex->pages == 0)
+		return;
+	for (size_t i = 0; i < npages; i++)
+		if (page_ex[i].owner == e->id) {
+			page_ex[i].owner = heir ? heir->id : 0;
+			if (heir)
+				heir->ex->pages++;
+		}
+	e->ex->pages = 0;
+}
+
+/* If parent waits for e (or any child), hand it e's status and free e. */
+static bool
+env_reap_by_waiting_parent(struct env *e)
+{
+	struct env *p = e->parent;
+	int32_t status = e->ex->exit_status;
+
+	if (!p || p->status != ENV_NOT_RUNNABLE || p->ex->wait != WAIT_CHILD)
+		return false;
+	if (p->wait_child && p->wait_child != e->id)
+		return false;
+	if (p->wait_status_va && copy_to_user(p, p->wait_status_va, &status, sizeof(status)) < 0)
+		p->tf.rax = (uint64_t)-E_FAULT;
+	else
+		p->tf.rax = (uint64_t)e->id;
+	env_free_zombie(e);
+	env_set_status(p, ENV_RUNNABLE, WAIT_NONE);
+	return true;
+}
+
+/* Children of e: zombies are freed, the living go to init. */
+static void
+env_orphan_children(struct env *e)
+{
+	struct env *heir = (initenv && initenv != e && initenv->status != ENV_ZOMBIE &&
+			    initenv->status != ENV_FREE) ? initenv : NULL;
+
+	for (int i = 0; i < NENV; i++) {
+		struct env *c = &envs[i];
+		if (c->parent != e || c->status == ENV_FREE)
+			continue;
+		if (c->status == ENV_ZOMBIE) {
+			env_free_zombie(c);
+			continue;
+		}
+		c->parent = heir;
+		c->ex->parent = heir ? heir->id : 0;
+	}
+}
+
+/* Undo e's part in protected control transfers. */
+static void
+env_drop_pct(struct env *e)
+{
+	if (e->pct_caller) {
+		struct env *caller = e->pct_caller;
+		caller->tf.rax = (uint64_t)-E_BAD_ENV;
+		env_set_status(caller, ENV_RUNNABLE, WAIT_NONE);
+		e->pct_caller = NULL;
+	}
+	if (e->ex->wait == WAIT_PCT_REPLY)
+		for (int i = 0; i < NENV; i++)
+			if (envs[i].pct_caller == e)
+				envs[i].pct_caller = NULL;
+}
+
+/*
+ * Ends e with status: frees its memory, orphans its children and leaves
+ * a zombie for its parent (see the top of this file). If e runs on
+ * another CPU it is only marked; that CPU finishes the job.
+ */
+void
+env_destroy(struct env *e, int status)
+{
+	struct cpu *me = this_cpu();
+
+	if (e->status == ENV_ZOMBIE || e->status == ENV_FREE)
+		return;
+	if (e->status == ENV_RUNNING && e != me->env) {
+		e->dying = true;
+		e->ex->exit_status = status;
+		lapic_send_ipi(cpus[e->ex->cpu].apic_id, T_IPI_RESCHED);
+		return;
+	}
+	if (e == me->env) {
+		env_account_stop(e);
+		me->env = NULL;
+	}
+	cprintf("env [%08x] %s: exited with status %d\n", e->id, e->ex->name, status);
+	env_drop_pct(e);
+	uvm_destroy(e);
+	fpu_forget(e);
+	env_orphan_children(e);
+	env_transfer_pages(e, e->parent ? e->parent : initenv);
+	e->ex->exit_status = status;
+	e->ex->cpu = -1;
+	env_set_status(e, ENV_ZOMBIE, WAIT_NONE);
+	if (!e->parent || e->parent->status == ENV_ZOMBIE)
+		env_free_zombie(e);
+	else
+		env_reap_by_waiting_parent(e);
+	if (e == initenv)
+		initenv = NULL;
+}
+
+/* Charge the time e has run since env_run to e. */
+void
+env_account_stop(struct env *e)
+{
+	if (e->run_tsc) {
+		e->ex->cycles += rdtsc() - e->run_tsc;
+		e->run_tsc = 0;
+	}
+}
+
+/*
+ * Switches this CPU to e and returns to user mode: its address space, its
+ * FPU state, its registers. Releases the big kernel lock on the way.
+ */
+void
+env_run(struct env *e)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->env && c->env != e) {
+		env_account_stop(c->env);
+		if (c->env->status == ENV_RUNNING)
+			env_set_status(c->env, ENV_RUNNABLE, WAIT_NONE);
+		c->env->ex->cpu = -1;
+	}
+	if (e->tf.rip >= USERTOP || e->tf.rsp >= USERTOP) {
+		/* iretq/sysretq to a non-canonical address would fault in
+		 * the kernel: the env's registers are its own bug. */
+		cprintf("env [%08x] %s: killed by the kernel: bad rip %lx or rsp %lx\n",
+			e->id, e->ex->name, e->tf.rip, e->tf.rsp);
+		c->env = e;
+		env_destroy(e, -1);
+		sched_yield();
+	}
+	if (e->status != ENV_RUNNING) {
+		e->ex->runs++;
+		env_set_status(e, ENV_RUNNING, WAIT_NONE);
+	}
+	c->env = e;
+	e->ex->cpu = c->id;
+	cpu_ex[c->id].running = e->id;
+	uvm_load(e);
+	fpu_load(e);
+	e->run_tsc = rdtsc();
+	unlock_kernel();
+	if (e->tf.vector == T_SYSCALL)
+		env_return_sysret(&e->tf);
+	env_return_iret(&e->tf);
+}

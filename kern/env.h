@@ -1,0 +1,59 @@
+/*
+ * Environments: protection domains. The kernel's private state of each
+ * env is struct env; what the library OS may read of it is its struct
+ * env_export at UENVS (kern/abi/env.h).
+ *
+ * Locking: the whole env table, every address space and the scheduler are
+ * under the big kernel lock (kern/sched.h) for now; the CPU issue replaces
+ * it with per-object locks.
+ */
+#ifndef CHITIN_KERN_ENV_H
+#define CHITIN_KERN_ENV_H
+#include "kernel.h"
+#include "trap.h"
+#include "abi/env.h"
+
+struct env {
+	struct trapframe tf;		/* user registers while not running */
+	uint8_t fpu[512] __attribute__((aligned(16)));	/* FXSAVE image */
+	int fpu_cpu;			/* CPU whose registers hold the live FPU
+					 * state, or -1 when fpu[] is current */
+	envid_t id;
+	uint32_t status;		/* ENV_*, mirrored in ex->status */
+	struct env_export *ex;		/* the exported record */
+	struct env *parent;		/* NULL for the first env */
+	uint64_t *pml4;			/* its top-level page table (KVA) */
+	physaddr_t pml4_pa;
+	uintptr_t upcall_entry[UPCALL_MAX];
+	uintptr_t upcall_stack[UPCALL_MAX];
+	bool dying;			/* destroy when it next enters the kernel */
+	uint64_t run_tsc;		/* TSC when it last started running */
+
+	/* blocked calls (status ENV_NOT_RUNNABLE, ex->wait says which) */
+	uintptr_t ipc_dstva;		/* ipc_recv: where a page may go */
+	struct env *pct_caller;		/* callee: who called, while serving */
+	envid_t wait_child;		/* env_wait: the child, 0 for any */
+	uintptr_t wait_status_va;	/* env_wait: where to store the status */
+};
+
+extern struct env *envs;		/* envs[NENV] */
+extern struct env_export *env_ex;	/* env_ex[NENV], exported */
+extern struct env *initenv;		/* the first env: orphans go to it */
+
+void env_init(void);
+int env_alloc(struct env **out, struct env *parent);
+int envid2env(envid_t id, struct env **out, bool must_be_descendant);
+bool env_is_descendant(const struct env *e, const struct env *ancestor);
+void env_set_status(struct env *e, uint32_t status, uint32_t wait);
+void env_destroy(struct env *e, int status);
+void env_free_zombie(struct env *e);
+void env_run(struct env *e) __attribute__((noreturn));
+void env_set_name(struct env *e, const char *name);
+int env_create_from_archive(const char *cmdline_args);
+void env_account_stop(struct env *e);
+const char *env_status_name(uint32_t status);
+/* kern/trapentry.S: return to user mode from a saved frame */
+void env_return_iret(struct trapframe *tf) __attribute__((noreturn));
+void env_return_sysret(struct trapframe *tf) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * Round-robin scheduling of envs on every CPU, under the big kernel lock.
+ *
+ * Each timer tick in user mode preempts the env; the CPU then scans the
+ * env table from the slot after its current env for a runnable one. A CPU
+ * with nothing to run halts with interrupts on; the next tick, or an IPI
+ * sent when an env becomes runnable, wakes it. When no env is left at
+ * all the BSP drops into the kernel monitor.
+ */
+#include "sched.h"
+#include "env.h"
+#include "uvm.h"
+#include "fpu.h"
+#include "cpu.h"
+#include "lapic.h"
+#include "export.h"
+#include "monitor.h"
+#include "console.h"
+#include "assert.h"
+#include "x86.h"
+#include "abi/error.h"
+
+static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
+static volatile int console_waiters;	/* envs blocked in cgetc */
+
+/*
+ * Takes the big kernel lock. While it spins, interrupts are enabled so
+ * that a TLB shootdown from the holder is served (the holder waits for
+ * it); interrupt handlers that run meanwhile never take this lock.
+ */
+void
+lock_kernel(void)
+{
+	uint32_t me = this_cpu()->id + 1;
+
+	assert(kernel_lock != me);
+	while (!__sync_bool_compare_and_swap(&kernel_lock, 0, me)) {
+		sti();
+		cpu_relax();
+		cli();
+	}
+}
+
+void
+unlock_kernel(void)
+{
+	assert(kernel_lock == (uint32_t)this_cpu()->id + 1);
+	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+}
+
+bool
+kernel_lock_held(void)
+{
+	return kernel_lock == (uint32_t)this_cpu()->id + 1;
+}
+
+static bool
+any_env_alive(void)
+{
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].status != ENV_FREE && envs[i].status != ENV_ZOMBIE)
+			return true;
+	return false;
+}
+
+/*
+ * This CPU has nothing to run: leave the env's address space and FPU
+ * state, drop the lock and halt on a fresh stack until an interrupt.
+ */
+void
+sched_halt(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->env) {
+		env_account_stop(c->env);
+		c->env->ex->cpu = -1;
+		c->env = NULL;
+	}
+	cpu_ex[c->id].running = 0;
+	uvm_load_kernel();
+	fpu_release();
+	if (c == bsp && !any_env_alive()) {
+		cprintf("sched: no environments left; entering the kernel monitor\n");
+		unlock_kernel();
+		c->sched_idle = false;
+		monitor();
+	}
+	c->sched_idle = true;
+	c->idle_tsc = rdtsc();
+	unlock_kernel();
+	asm volatile("movq %0, %%rsp\n\t"
+		     "xorl %%ebp, %%ebp\n\t"
+		     "sti\n"
+		     "1:\thlt\n\t"
+		     "jmp 1b" : : "r"(c->kstack_top) : "memory");
+	__builtin_unreachable();
+}
+
+/* Picks the next runnable env after the current one and runs it; the
+ * current env again if it is still running and nothing else is ready. */
+void
+sched_yield(void)
+{
+	struct cpu *c = this_cpu();
+	struct env *cur = c->env;
+	int start = cur ? (int)ENVX(cur->id) + 1 : c->rr_next;
+
+	assert(kernel_lock_held());
+	for (int i = 0; i < NENV; i++) {
+		struct env *e = &envs[(start + i) % NENV];
+		if (e->status == ENV_RUNNABLE) {
+			c->rr_next = (int)ENVX(e->id) + 1;
+			env_run(e);
+		}
+	}
+	if (cur && cur->status == ENV_RUNNING)
+		env_run(cur);
+	sched_halt();
+}
+
+/* Starts scheduling on this CPU; never returns. */
+void
+sched_start(void)
+{
+	lock_kernel();
+	sched_yield();
+}
+
+/* Sends an IPI to one idle CPU so a newly runnable env starts at once
+ * rather than at that CPU's next tick. */
+void
+sched_kick_idle(void)
+{
+	struct cpu *me = this_cpu();
+
+	for (int i = 0; i < ncpu; i++)
+		if (&cpus[i] != me && cpus[i].started && cpus[i].sched_idle) {
+			lapic_send_ipi(cpus[i].apic_id, T_IPI_RESCHED);
+			return;
+		}
+}
+
+void
+sched_console_wait(void)
+{
+	console_waiters++;
+}
+
+/* Input arrived: wake the envs blocked in a console read. */
+void
+sched_wakeup_console(void)
+{
+	if (!console_waiters)
+		return;
+	console_waiters = 0;
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_CONSOLE) {
+			envs[i].tf.rax = (uint64_t)-E_AGAIN;	/* the stub retries */
+			env_set_status(&envs[i], ENV_RUNNABLE, WAIT_NONE);
+		}
+}

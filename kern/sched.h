@@ -1,0 +1,27 @@
+/*
+ * The scheduler and the big kernel lock.
+ *
+ * The kernel runs with interrupts off and, whenever it touches envs,
+ * address spaces or the scheduler, holds the big kernel lock: taken on
+ * every entry from user mode or from the idle loop, dropped just before
+ * returning to user mode or halting. (The CPU issue replaces it with
+ * per-object locks.)
+ */
+#ifndef CHITIN_KERN_SCHED_H
+#define CHITIN_KERN_SCHED_H
+#include "kernel.h"
+
+struct env;
+
+void lock_kernel(void);
+void unlock_kernel(void);
+bool kernel_lock_held(void);
+void sched_start(void) __attribute__((noreturn));	/* each CPU, once */
+void sched_yield(void) __attribute__((noreturn));
+void sched_tick(void);		/* the timer: preempt the current env */
+void sched_wakeup_console(void);
+void sched_console_wait(void);	/* the current env blocks in cgetc */
+void sched_kick_idle(void);	/* an env became runnable: wake an idle CPU */
+void sched_halt(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * System calls on environments. An env may act on itself and its
+ * descendants only (envid2env(..., true)).
+ */
+#include "syscall.h"
+#include "env.h"
+#include "uvm.h"
+#include "fpu.h"
+#include "sched.h"
+#include "cpu.h"
+#include "console.h"
+#include "string.h"
+#include "x86.h"
+#include "abi/error.h"
+
+/* The flags a user may own in RFLAGS: CF PF AF ZF SF TF DF OF AC ID.
+ * IF is always set; IOPL, NT, RF, VM and the rest stay 0. */
+#define USER_RFLAGS	0x254dd5UL
+
+int64_t
+sys_env_exofork(struct env *cur, const uint64_t *a)
+{
+	struct env *child;
+	int r = env_alloc(&child, cur);
+
+	if (r < 0)
+		return r;
+	child->tf = cur->tf;
+	child->tf.rax = 0;
+	child->tf.vector = 0;
+	fpu_sync(cur);
+	memcpy(child->fpu, cur->fpu, sizeof(child->fpu));
+	return child->id;
+}
+
+int64_t
+sys_env_set_status(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	uint64_t status = a[1];
+	int r;
+
+	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
+		return -E_INVAL;
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	if (e == cur || e->ex->wait != WAIT_NONE || e->status == ENV_RUNNING)
+		return -E_BUSY;		/* only a stopped or ready other env */
+	env_set_status(e, (uint32_t)status, WAIT_NONE);
+	return 0;
+}
+
+int64_t
+sys_env_destroy(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	int r;
+
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	env_destroy(e, -1);
+	if (e == cur)
+		sched_yield();
+	return 0;
+}
+
+int64_t
+sys_env_exit(struct env *cur, const uint64_t *a)
+{
+	env_destroy(cur, (int)a[0]);
+	sched_yield();
+}
+
+/* Upcall entries and stacks must be user addresses; the stack top 16-byte
+ * aligned (the ABI's alignment at a call). Entry 0 unregisters. */
+int64_t
+sys_env_set_upcall(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	uint64_t kind = a[1], entry = a[2], stack = a[3];
+	int r;
+
+	if (kind >= UPCALL_MAX)
+		return -E_INVAL;
+	if (entry >= UTOP || stack > UTOP || (stack & 15) || (entry && stack < PGSIZE))
+		return -E_INVAL;
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	e->upcall_entry[kind] = entry;
+	e->upcall_stack[kind] = stack;
+	return 0;
+}
+
+/* Sets all registers of a stopped descendant (spawn uses it to start a
+ * program). rip and rsp must be user addresses; rflags is sanitized. */
+int64_t
+sys_env_set_regs(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	struct user_regs regs;
+	int r;
+
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	if (e == cur || e->status == ENV_RUNNING)
+		return -E_BUSY;
+	if ((r = copy_from_user(cur, &regs, a[1], sizeof(regs))) < 0)
+		return r;
+	if (regs.rip >= UTOP || regs.rsp > UTOP)
+		return -E_INVAL;
+	memcpy(&e->tf, &regs, offsetof(struct user_regs, rip));
+	e->tf.rip = regs.rip;
+	e->tf.rsp = regs.rsp;
+	e->tf.rflags = (regs.rflags & USER_RFLAGS) | FL_IF;
+	e->tf.vector = 0;
+	e->tf.cs = GD_UCODE | 3;
+	e->tf.ss = GD_UDATA | 3;
+	return 0;
+}
+
+int64_t
+sys_env_set_name(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	char name[ENV_NAME_MAX];
+	int r;
+
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	if ((r = copy_str_from_user(cur, name, a[1], sizeof(name))) < 0)
+		return r;
+	env_set_name(e, name);
+	return 0;
+}
+
+/* Reaps an exited child (a[0], or any with 0), blocking until one exits;
+ * stores its status at a[1] when nonzero; returns its id. -E_CHILD when
+ * the caller has no such child. */
+int64_t
+sys_env_wait(struct env *cur, const uint64_t *a)
+{
+	envid_t want = (envid_t)a[0];
+	uintptr_t status_va = a[1];
+	bool any = false;
+	int32_t status;
+
+	if (status_va && (status_va >= UTOP || status_va + sizeof(int32_t) > UTOP))
+		return -E_FAULT;
+	for (int i = 0; i < NENV; i++) {
+		struct env *c = &envs[i];
+		if (c->parent != cur || c->status == ENV_FREE || (want && c->id != want))
+			continue;
+		any = true;
+		if (c->status != ENV_ZOMBIE)
+			continue;
+		status = c->ex->exit_status;
+		if (status_va && copy_to_user(cur, status_va, &status, sizeof(status)) < 0)
+			return -E_FAULT;
+		envid_t id = c->id;
+		env_free_zombie(c);
+		return id;
+	}
+	if (!any)
+		return -E_CHILD;
+	cur->wait_child = want;
+	cur->wait_status_va = status_va;
+	syscall_block(cur, WAIT_CHILD);
+}

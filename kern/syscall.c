@@ -1,0 +1,155 @@
+/*
+ * System-call entry and dispatch, and the calls that belong to no other
+ * subsystem: the console, yielding and the kernel's debug checks.
+ */
+#include "syscall.h"
+#include "env.h"
+#include "uvm.h"
+#include "sched.h"
+#include "cpu.h"
+#include "console.h"
+#include "audit.h"
+#include "assert.h"
+#include "x86.h"
+#include "abi/error.h"
+
+typedef int64_t (*syscall_fn_t)(struct env *cur, const uint64_t *a);
+
+#define SYSCALL_TABLE(num, name, nargs, doc) [num] = sys_##name,
+static const syscall_fn_t syscall_table[NSYSCALLS] = { SYSCALL_LIST(SYSCALL_TABLE) };
+#undef SYSCALL_TABLE
+
+extern char syscall_entry[];
+
+/* The syscall instruction's MSRs (SDM vol. 3A, 5.8.8): kernel CS/SS from
+ * STAR[47:32], user SS/CS from STAR[63:48] + 8 / + 16; FMASK clears IF
+ * (the kernel runs with interrupts off), TF, DF and AC on entry. */
+void
+syscall_init_this_cpu(void)
+{
+	wrmsr(MSR_STAR, ((uint64_t)(GD_UDATA - 8) << 48) | ((uint64_t)GD_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, FL_IF | FL_TF | FL_DF | FL_AC);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/* From kern/trapentry.S with the user's registers in *tf. */
+void
+syscall_trap(struct trapframe *tf)
+{
+	struct env *cur;
+	uint64_t a[6], num;
+
+	lock_kernel();
+	cur = this_cpu()->env;
+	cur->tf = *tf;
+	cur->ex->syscalls++;
+	if (cur->dying) {
+		env_destroy(cur, cur->ex->exit_status);
+		sched_yield();
+	}
+	num = cur->tf.rax;
+	a[0] = cur->tf.rdi;
+	a[1] = cur->tf.rsi;
+	a[2] = cur->tf.rdx;
+	a[3] = cur->tf.r10;
+	a[4] = cur->tf.r8;
+	a[5] = cur->tf.r9;
+	cur->tf.rax = num < NSYSCALLS ? (uint64_t)syscall_table[num](cur, a)
+				      : (uint64_t)-E_NOSYS;
+	if (this_cpu()->env == cur && cur->status == ENV_RUNNING)
+		env_run(cur);
+	sched_yield();
+}
+
+/* Blocks the calling env; whoever wakes it sets its result in tf.rax. */
+void
+syscall_block(struct env *cur, uint32_t wait)
+{
+	env_set_status(cur, ENV_NOT_RUNNABLE, wait);
+	sched_yield();
+}
+
+int64_t
+sys_cputs(struct env *cur, const uint64_t *a)
+{
+	uintptr_t buf = a[0];
+	size_t len = a[1], done = 0;
+	char chunk[256];
+
+	if (len > UTOP)
+		return -E_INVAL;
+	cons_lock();
+	while (done < len) {
+		size_t n = MIN(len - done, sizeof(chunk));
+		if (copy_from_user(cur, chunk, buf + done, n) < 0) {
+			cons_unlock();
+			return -E_FAULT;
+		}
+		for (size_t i = 0; i < n; i++)
+			cons_putc(chunk[i]);
+		done += n;
+	}
+	cons_unlock();
+	return (int64_t)len;
+}
+
+/* With block set and no input, the env sleeps and the call restarts when
+ * a character arrives (rip moved back over the 2-byte syscall). */
+int64_t
+sys_cgetc(struct env *cur, const uint64_t *a)
+{
+	int c = cons_getc();
+
+	if (c >= 0)
+		return c;
+	if (!a[0])
+		return -E_AGAIN;
+	cur->tf.rip -= 2;
+	cur->tf.rax = SYS_cgetc;
+	cur->tf.vector = 0;
+	sched_console_wait();
+	syscall_block(cur, WAIT_CONSOLE);
+}
+
+int64_t
+sys_getenvid(struct env *cur, const uint64_t *a)
+{
+	return cur->id;
+}
+
+int64_t
+sys_yield(struct env *cur, const uint64_t *a)
+{
+	cur->tf.rax = 0;
+	sched_yield();
+}
+
+/* Runs env a[0] now if it is runnable (the rest of this slice goes to
+ * it); otherwise an ordinary yield. -E_BAD_ENV for a bad id. */
+int64_t
+sys_yield_to(struct env *cur, const uint64_t *a)
+{
+	struct env *to;
+	int r = envid2env((envid_t)a[0], &to, false);
+
+	if (r < 0)
+		return r;
+	cur->tf.rax = 0;
+	if (to != cur && to->status == ENV_RUNNABLE)
+		env_run(to);
+	sched_yield();
+}
+
+int64_t
+sys_kdebug(struct env *cur, const uint64_t *a)
+{
+	switch (a[0]) {
+	case KDEBUG_AUDIT:
+		return audit_pages(true);
+	case KDEBUG_FREE:
+		return (int64_t)page_free_count();
+	default:
+		return -E_INVAL;
+	}
+}

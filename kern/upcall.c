@@ -1,0 +1,91 @@
+/*
+ * User exceptions go to the env, not to the kernel's judgement: the
+ * kernel writes a struct utrapframe (kern/abi/env.h) on the env's
+ * exception stack and resumes the env at its registered entry. The
+ * library OS returns to the faulting code by itself.
+ *
+ * The frame goes at the top of the exception stack, or, when the fault
+ * happened on that stack already (a fault in the handler), below the
+ * interrupted %rsp and its 128-byte red zone (System V AMD64 ABI, 3.2.2).
+ * An env with no handler, a handler stack that is not mapped writable or
+ * that would overflow is destroyed with a message.
+ */
+#include "upcall.h"
+#include "env.h"
+#include "uvm.h"
+#include "trap.h"
+#include "cpu.h"
+#include "console.h"
+#include "string.h"
+#include "x86.h"
+
+#define RED_ZONE	128
+
+void
+env_kill(struct env *e, const char *fmt, ...)
+{
+	va_list ap;
+	char why[160];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cprintf("env [%08x] %s: killed by the kernel: %s\n", e->id, e->ex->name, why);
+	env_destroy(e, -1);
+}
+
+static void
+kill_for_fault(struct env *e, const struct trapframe *tf, const char *why)
+{
+	env_kill(e, "%s: vector %lu (%s) at rip 0x%lx, va 0x%lx, err 0x%lx", why,
+		 tf->vector, trap_name((int)tf->vector), tf->rip,
+		 tf->vector == T_PF ? rcr2() : 0, tf->err);
+}
+
+/* Where the frame goes, or 0 if it does not fit the exception stack. */
+static uintptr_t
+frame_address(const struct env *e, const struct trapframe *tf)
+{
+	uintptr_t top = e->upcall_stack[UPCALL_EXCEPTION];
+	uintptr_t bottom = top - UXSTACK_SIZE, sp = top;
+
+	if (tf->rsp > bottom && tf->rsp <= top)
+		sp = tf->rsp - RED_ZONE;
+	if (sp < bottom + sizeof(struct utrapframe))
+		return 0;
+	return ROUNDDOWN(sp - sizeof(struct utrapframe), 16);
+}
+
+void
+upcall_exception(struct env *e, struct trapframe *tf)
+{
+	struct utrapframe utf;
+	uintptr_t frame;
+
+	e->ex->faults++;
+	if (!e->upcall_entry[UPCALL_EXCEPTION]) {
+		kill_for_fault(e, tf, "exception with no handler");
+		return;
+	}
+	frame = frame_address(e, tf);
+	if (!frame) {
+		kill_for_fault(e, tf, "exception stack overflow");
+		return;
+	}
+	utf.vector = tf->vector;
+	utf.err = tf->err;
+	utf.fault_va = tf->vector == T_PF ? rcr2() : 0;
+	memcpy(&utf.regs, tf, offsetof(struct user_regs, rip));
+	utf.regs.rip = tf->rip;
+	utf.regs.rflags = tf->rflags;
+	utf.regs.rsp = tf->rsp;
+	if (copy_to_user(e, frame, &utf, sizeof(utf)) < 0) {
+		kill_for_fault(e, tf, "exception stack not mapped writable");
+		return;
+	}
+	tf->rip = e->upcall_entry[UPCALL_EXCEPTION];
+	tf->rsp = frame;
+	tf->rdi = frame;
+	tf->rflags &= ~(FL_TF | FL_DF);
+	tf->vector = 0;		/* leave by iretq: every register matters */
+}

@@ -1,0 +1,399 @@
+/*
+ * User address spaces. An env's PML4 holds:
+ *   slots 0-253    its own memory, managed through the page calls
+ *   slot 254       the exports (one shared, read-only subtree)
+ *   slot 255       the self-map: the PML4 itself, read-only, so the
+ *                  library OS reads its page tables at UVPT
+ *   slots 256-511  the kernel half, shared, supervisor-only
+ * Intermediate entries are P|W|U; the leaf PTE alone decides access.
+ * Page-table pages are charged to the env (kind PAGEK_PAGETABLE).
+ *
+ * Every function here runs under the big kernel lock.
+ */
+#include "uvm.h"
+#include "env.h"
+#include "export.h"
+#include "cpu.h"
+#include "lapic.h"
+#include "assert.h"
+#include "string.h"
+#include "x86.h"
+#include "abi/error.h"
+
+#define PTE_TABLE	(PTE_P | PTE_W | PTE_U)	/* intermediate entries */
+#define USER_PML4_SLOTS	UEXPORTS_SLOT		/* slots 0..253 are the env's */
+
+static void
+charge(envid_t owner, int64_t delta)
+{
+	if (owner && envs[ENVX(owner)].id == owner)
+		envs[ENVX(owner)].ex->pages += delta;
+}
+
+/* A zeroed page charged to owner, of the given kind; NULL when memory is
+ * short (the kernel's reserve is not given to envs). */
+static struct page *
+page_alloc_owned(struct env *owner, int kind)
+{
+	struct page *pg = page_alloc(PAGE_ZERO | PAGE_USER);
+
+	if (!pg)
+		return NULL;
+	page2ex(pg)->kind = kind;
+	page2ex(pg)->owner = owner->id;
+	charge(owner->id, 1);
+	return pg;
+}
+
+struct page *
+uvm_page_alloc_for(struct env *owner)
+{
+	return page_alloc_owned(owner, PAGEK_USER);
+}
+
+static void
+page_free_owned(struct page *pg)
+{
+	charge(page2ex(pg)->owner, -1);
+	page2ex(pg)->owner = 0;
+	page_free(pg);
+}
+
+/* One mapping of pg went away; free it when it was the last use. */
+void
+uvm_page_decref(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	assert(x->kind == PAGEK_USER && x->maps > 0);
+	if (--x->maps == 0 && x->pins == 0)
+		page_free_owned(pg);
+}
+
+int
+uvm_create(struct env *e)
+{
+	struct page *pg = page_alloc_owned(e, PAGEK_PAGETABLE);
+
+	if (!pg)
+		return -E_NO_MEM;
+	e->pml4 = page2kva(pg);
+	e->pml4_pa = page2pa(pg);
+	pmap_copy_kernel_half(e->pml4);
+	e->pml4[UVPT_SLOT] = e->pml4_pa | PTE_P | PTE_U | (cpu_has_nx ? PTE_NX : 0);
+	e->pml4[UEXPORTS_SLOT] = export_pdpt_pa() | PTE_P | PTE_U;
+	return 0;
+}
+
+/* The next-level table under entry t[idx], created (charged to e) when
+ * create is set; NULL if absent or out of memory (*err says which). */
+static uint64_t *
+table_next(struct env *e, uint64_t *t, int idx, bool create, int *err)
+{
+	if (!(t[idx] & PTE_P)) {
+		if (!create) {
+			*err = -E_NOT_MAPPED;
+			return NULL;
+		}
+		struct page *pg = page_alloc_owned(e, PAGEK_PAGETABLE);
+		if (!pg) {
+			*err = -E_NO_MEM;
+			return NULL;
+		}
+		t[idx] = page2pa(pg) | PTE_TABLE;
+	}
+	return KADDR(t[idx] & PTE_ADDR_MASK);
+}
+
+/* The PTE for user address va (< UTOP) in e, creating the tables on the
+ * way when create is set. NULL with *err = -E_NOT_MAPPED or -E_NO_MEM. */
+uint64_t *
+uvm_walk(struct env *e, uintptr_t va, bool create, int *err)
+{
+	int dummy;
+	uint64_t *t = e->pml4;
+
+	if (!err)
+		err = &dummy;
+	assert(va < UTOP);
+	for (int shift = 39; shift > 12; shift -= 9) {
+		t = table_next(e, t, (va >> shift) & 511, create, err);
+		if (!t)
+			return NULL;
+	}
+	return &t[(va >> 12) & 511];
+}
+
+/* The page mapped at va in e (and its PTE), or NULL. */
+struct page *
+uvm_lookup(struct env *e, uintptr_t va, uint64_t *pte_out)
+{
+	uint64_t *pte;
+
+	if (va >= UTOP)
+		return NULL;
+	pte = uvm_walk(e, va, false, NULL);
+	if (!pte || !(*pte & PTE_P))
+		return NULL;
+	if (pte_out)
+		*pte_out = *pte;
+	return pa2page(*pte & PTE_ADDR_MASK);
+}
+
+int
+uvm_check_va(uintptr_t va)
+{
+	if (va >= UTOP || (va & (PGSIZE - 1)))
+		return -E_INVAL;
+	return 0;
+}
+
+int
+uvm_check_perm(uint64_t perm)
+{
+	if ((perm & ~(uint64_t)PERM_USER_OK) || !(perm & PERM_P))
+		return -E_INVAL;
+	return 0;
+}
+
+/* The PTE bits for a user permission: user always, NX only where the CPU
+ * has it (elsewhere bit 63 is reserved and would fault). */
+static uint64_t
+pte_bits(uint64_t perm)
+{
+	uint64_t bits = perm | PTE_U | PTE_P;
+
+	if (!cpu_has_nx)
+		bits &= ~PTE_NX;
+	return bits;
+}
+
+/*
+ * Maps pg at va in e with perm (already validated), replacing whatever
+ * was there. Errors: -E_NO_MEM (no page table), -E_QUOTA (the page is
+ * mapped too often).
+ */
+int
+uvm_insert(struct env *e, struct page *pg, uintptr_t va, uint64_t perm)
+{
+	struct page_export *x = page2ex(pg);
+	int err;
+	uint64_t *pte = uvm_walk(e, va, true, &err);
+
+	if (!pte)
+		return err;
+	if (x->maps == UINT16_MAX)
+		return -E_QUOTA;
+	x->maps++;		/* first, in case pg is what va maps now */
+	if (*pte & PTE_P)
+		uvm_remove(e, va);
+	*pte = page2pa(pg) | pte_bits(perm);
+	tlb_invalidate(e, va);
+	return 0;
+}
+
+void
+uvm_remove(struct env *e, uintptr_t va)
+{
+	uint64_t *pte = uvm_walk(e, va, false, NULL);
+	struct page *pg;
+
+	if (!pte || !(*pte & PTE_P))
+		return;
+	pg = pa2page(*pte & PTE_ADDR_MASK);
+	*pte = 0;
+	tlb_invalidate(e, va);
+	uvm_page_decref(pg);
+}
+
+/* Frees one level of tables under t (level 3 = PDPT ... 1 = PT) and the
+ * pages its leaves map. */
+static void
+free_level(uint64_t *t, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		struct page *pg = pa2page(t[i] & PTE_ADDR_MASK);
+		if (level == 1) {
+			uvm_page_decref(pg);
+		} else {
+			free_level(KADDR(t[i] & PTE_ADDR_MASK), level - 1);
+			page_free_owned(pg);
+		}
+		t[i] = 0;
+	}
+}
+
+/* Unmaps everything e maps and frees its page tables. e must not be
+ * running anywhere; this CPU leaves e's address space first. */
+void
+uvm_destroy(struct env *e)
+{
+	for (int cpu = 0; cpu < ncpu; cpu++)
+		if (cpus[cpu].cr3_env == e && &cpus[cpu] != this_cpu())
+			panic("uvm_destroy: env %x still loaded on cpu %d", e->id, cpu);
+	if (this_cpu()->cr3_env == e)
+		uvm_load_kernel();
+	for (int i = 0; i < USER_PML4_SLOTS; i++) {
+		if (!(e->pml4[i] & PTE_P))
+			continue;
+		free_level(KADDR(e->pml4[i] & PTE_ADDR_MASK), 3);
+		page_free_owned(pa2page(e->pml4[i] & PTE_ADDR_MASK));
+		e->pml4[i] = 0;
+	}
+	page_free_owned(pa2page(e->pml4_pa));
+	e->pml4 = NULL;
+	e->pml4_pa = 0;
+}
+
+void
+uvm_load(struct env *e)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->cr3_env != e) {
+		lcr3(e->pml4_pa);
+		c->cr3_env = e;
+	}
+}
+
+void
+uvm_load_kernel(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->cr3_env) {
+		lcr3(kern_pml4_pa());
+		c->cr3_env = NULL;
+	}
+}
+
+/* Walks [va, va+len) of e's user memory page by page, calling fn on each
+ * piece through the direct map. need lists the PTE bits required. */
+static int
+user_range(struct env *e, uintptr_t va, size_t len, uint64_t need,
+	   void (*fn)(void *kva, size_t off, size_t n, void *arg), void *arg)
+{
+	size_t done = 0;
+
+	if (va >= UTOP || len > UTOP - va)
+		return -E_FAULT;
+	while (done < len) {
+		uintptr_t cur = va + done;
+		size_t n = MIN(len - done, PGSIZE - (cur & (PGSIZE - 1)));
+		uint64_t pte;
+		struct page *pg = uvm_lookup(e, ROUNDDOWN(cur, PGSIZE), &pte);
+		if (!pg || (pte & need) != need)
+			return -E_FAULT;
+		fn((uint8_t *)page2kva(pg) + (cur & (PGSIZE - 1)), done, n, arg);
+		done += n;
+	}
+	return 0;
+}
+
+static void
+piece_in(void *kva, size_t off, size_t n, void *arg)
+{
+	memcpy((uint8_t *)arg + off, kva, n);
+}
+
+static void
+piece_out(void *kva, size_t off, size_t n, void *arg)
+{
+	memcpy(kva, (const uint8_t *)arg + off, n);
+}
+
+int
+copy_from_user(struct env *e, void *dst, uintptr_t src, size_t len)
+{
+	return user_range(e, src, len, PTE_P | PTE_U, piece_in, dst);
+}
+
+int
+copy_to_user(struct env *e, uintptr_t dst, const void *src, size_t len)
+{
+	return user_range(e, dst, len, PTE_P | PTE_U | PTE_W, piece_out, (void *)src);
+}
+
+/* A NUL-terminated string of at most max-1 characters; -E_FAULT if
+ * unreadable, -E_NAME_TOO_LONG if no NUL within max bytes. */
+int
+copy_str_from_user(struct env *e, char *dst, uintptr_t src, size_t max)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (copy_from_user(e, &dst[i], src + i, 1) < 0)
+			return -E_FAULT;
+		if (dst[i] == '\0')
+			return 0;
+	}
+	return -E_NAME_TOO_LONG;
+}
+
+/*
+ * Drops stale translations of va in e: here with invlpg, and on every
+ * other CPU that has e's address space loaded with an IPI, waiting until
+ * each has flushed so a freed page is never reachable afterwards.
+ */
+void
+tlb_invalidate(struct env *e, uintptr_t va)
+{
+	struct cpu *me = this_cpu();
+	uint64_t want[NCPU_MAX];
+
+	if (me->cr3_env == e)
+		invlpg(va);
+	for (int i = 0; i < ncpu; i++) {
+		want[i] = cpus[i].tlb_gen + 1;
+		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
+			lapic_send_ipi(cpus[i].apic_id, T_IPI_TLB);
+	}
+	for (int i = 0; i < ncpu; i++)
+		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
+			while (cpus[i].tlb_gen < want[i])
+				cpu_relax();
+}
+
+/* The shootdown IPI: reload CR3 (drops every non-global entry). Runs
+ * without the big kernel lock, which the sender holds. */
+static void
+tlb_ipi(struct trapframe *tf)
+{
+	lcr3(rcr3());
+	this_cpu()->tlb_gen++;
+	lapic_eoi();
+}
+
+void
+tlb_shootdown_init(void)
+{
+	trap_set_handler(T_IPI_TLB, tlb_ipi);
+}
+
+/* A page from page_alloc_specific becomes e's user page. */
+void
+uvm_adopt_page(struct page *pg, struct env *e)
+{
+	page2ex(pg)->kind = PAGEK_USER;
+	page2ex(pg)->owner = e->id;
+	charge(e->id, 1);
+}
+
+/* A user page that never got mapped goes back to the free list. */
+void
+uvm_discard_unmapped(struct page *pg)
+{
+	assert(page2ex(pg)->maps == 0 && page2ex(pg)->pins == 0);
+	page_free_owned(pg);
+}
+
+/* New permissions (validated) for the page mapped at va in e. */
+void
+uvm_set_perm(struct env *e, uintptr_t va, uint64_t perm)
+{
+	uint64_t *pte = uvm_walk(e, va, false, NULL);
+
+	assert(pte && (*pte & PTE_P));
+	*pte = (*pte & PTE_ADDR_MASK) | pte_bits(perm);
+	tlb_invalidate(e, va);
+}
