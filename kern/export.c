@@ -44,25 +44,26 @@ export_map(uintptr_t uva, physaddr_t pa, size_t len)
 }
 
 /* Physically contiguous zeroed pages for an export, mapped at uva. Only
- * at boot, where memory is still contiguous at the free list's head. */
+ * at boot, while the free list still hands out ascending pages; all are
+ * taken before any is mapped, since mapping allocates page tables. */
 void *
 export_alloc(size_t bytes, uintptr_t uva)
 {
 	size_t n = ROUNDUP(bytes, PGSIZE) / PGSIZE;
-	uint8_t *first = NULL;
+	struct page *first = NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		struct page *pg = page_alloc(PAGE_ZERO);
 		if (!pg)
 			panic("export: out of memory");
-		page2ex(pg)->kind = PAGEK_EXPORT;
-		export_map(uva + i * PGSIZE, page2pa(pg), PGSIZE);
 		if (i == 0)
-			first = page2kva(pg);
-		else if ((uint8_t *)page2kva(pg) != first + i * PGSIZE)
+			first = pg;
+		else if (pg != first + i)
 			panic("export: pages for %lx are not contiguous", uva);
+		page2ex(pg)->kind = PAGEK_EXPORT;
 	}
-	return first;
+	export_map(uva, page2pa(first), n * PGSIZE);
+	return page2kva(first);
 }
 
 physaddr_t

@@ -88,6 +88,8 @@ trap_init(void)
 		idt_set(v, 0, 0);
 	idt_set(T_DF, IST_DF, 0);
 	idt_set(T_NMI, IST_NMI, 0);
+	idt_set(T_BP, 0, 3);	/* int3 from user mode is a breakpoint; any
+				 * other `int n` from user mode raises #GP */
 	trap_load_idt();
 }
 
