@@ -20,6 +20,7 @@
 #include "selftest.h"
 #include "monitor.h"
 #include "x86.h"
+#include "pci.h"
 #include "env.h"
 #include "export.h"
 #include "uvm.h"
@@ -99,6 +100,8 @@ kern_main(physaddr_t bootinfo_pa)
 	timer_init();
 	smp_boot();
 	cons_irq_init();
+	pci_init();
+	/* device drivers: one line each, after pci_init */
 	sti();
 	check_timer();
 	cprintf("boot: kernel ready in %lu ms\n", (rdtsc() - t0) / (tsc_hz / 1000));
