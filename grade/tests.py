@@ -161,9 +161,18 @@ TESTS = [
                 expect(PROMPT)]),
 ]
 
-# The environments issue's tests (user programs from the boot archive).
-try:
-    from tests_env import TESTS as ENV_TESTS
-except ImportError:
-    ENV_TESTS = []
-TESTS += ENV_TESTS
+# Each subsystem keeps its tests in grade/tests_<area>.py with a TESTS list
+# of its own; all of them join the suite here, in file-name order.
+def _subsystem_tests():
+    import glob
+    import importlib
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for path in sorted(glob.glob(os.path.join(here, "tests_*.py"))):
+        mod = importlib.import_module(os.path.basename(path)[:-3])
+        found.extend(getattr(mod, "TESTS", []))
+    return found
+
+
+TESTS += _subsystem_tests()
