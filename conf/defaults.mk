@@ -10,5 +10,9 @@ CMDLINE	?=
 # real KVM (not PVM, /sys/module/kvm_pvm, on which stock kernels fail);
 # tcg otherwise. ACCEL=kvm or ACCEL=tcg forces either.
 ACCEL	?= $(shell sh conf/accel.sh)
-# LAPIC timer frequency in Hz
-TIMER_HZ ?= 100
+# Time slices: the length of one slot of a CPU's slice vector (the LAPIC
+# timer ticks once per slot) and the grace an env gets in its epilogue
+# upcall before it is preempted anyway.
+SLICE_US ?= 1000
+SLICE_GRACE_US ?= 20
+TIMER_HZ := $(shell expr 1000000 / $(SLICE_US))

@@ -61,6 +61,8 @@ struct cpu {
 	uint64_t idle_tsc;		/* when this CPU went idle */
 	volatile bool sched_idle;	/* halted in sched_halt */
 	int rr_next;			/* where the next scan starts */
+	int slot;			/* the slice slot being run */
+	bool in_grace;			/* the next tick ends an epilogue's grace */
 	int id;				/* index in cpus[] */
 	uint32_t apic_id;		/* local APIC id */
 	volatile int started;		/* set by the CPU once it runs */

@@ -16,6 +16,7 @@
 #include "uvm.h"
 #include "export.h"
 #include "sched.h"
+#include "slice.h"
 #include "fpu.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -149,7 +150,9 @@ env_alloc(struct env **out, struct env *parent)
 	memset(e->upcall_entry, 0, sizeof(e->upcall_entry));
 	memset(e->upcall_stack, 0, sizeof(e->upcall_stack));
 	e->dying = false;
+	e->in_epilogue = false;
 	e->pct_caller = NULL;
+	e->ex->affinity = parent ? parent->ex->affinity : ~0ULL;
 	e->tf.cs = GD_UCODE | 3;
 	e->tf.ss = GD_UDATA | 3;
 	e->tf.rflags = FL_IF;
@@ -267,6 +270,7 @@ env_destroy(struct env *e, int status)
 	}
 	cprintf("env [%08x] %s: exited with status %d\n", e->id, e->ex->name, status);
 	env_drop_pct(e);
+	slice_release_all(e);
 	uvm_destroy(e);
 	fpu_forget(e);
 	env_orphan_children(e);
@@ -287,7 +291,11 @@ void
 env_account_stop(struct env *e)
 {
 	if (e->run_tsc) {
-		e->ex->cycles += rdtsc() - e->run_tsc;
+		uint64_t ran = rdtsc() - e->run_tsc;
+		int cpu = this_cpu()->id;
+		e->ex->cycles += ran;
+		if (cpu < NCPU_EXPORT)
+			e->ex->cpu_cycles[cpu] += ran;
 		e->run_tsc = 0;
 	}
 }

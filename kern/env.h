@@ -27,6 +27,7 @@ struct env {
 	uintptr_t upcall_entry[UPCALL_MAX];
 	uintptr_t upcall_stack[UPCALL_MAX];
 	bool dying;			/* destroy when it next enters the kernel */
+	bool in_epilogue;		/* entered its epilogue, not yet yielded */
 	uint64_t run_tsc;		/* TSC when it last started running */
 
 	/* blocked calls (status ENV_NOT_RUNNABLE, ex->wait says which) */

@@ -18,6 +18,9 @@
 #include "console.h"
 #include "assert.h"
 #include "x86.h"
+#include "slice.h"
+#include "timer.h"
+#include "upcall.h"
 #include "abi/error.h"
 
 static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
@@ -97,26 +100,116 @@ sched_halt(void)
 	__builtin_unreachable();
 }
 
-/* Picks the next runnable env after the current one and runs it; the
- * current env again if it is still running and nothing else is ready. */
+/* Round robin for shared slots: the next runnable env after the last one
+ * this CPU picked that may run here; NULL if none. */
+static struct env *
+rr_pick(struct cpu *c)
+{
+	for (int i = 0; i < NENV; i++) {
+		struct env *e = &envs[(c->rr_next + i) % NENV];
+		if (e->status == ENV_RUNNABLE && sched_may_run_on(e, c)) {
+			c->rr_next = (int)ENVX(e->id) + 1;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The current env gives up the CPU (it yielded, blocked or died): run the
+ * slot's owner if it is another env, else the next shared-slot env, else
+ * the current env again if it still can, else halt.
+ */
 void
 sched_yield(void)
 {
 	struct cpu *c = this_cpu();
-	struct env *cur = c->env;
-	int start = cur ? (int)ENVX(cur->id) + 1 : c->rr_next;
+	struct env *cur = c->env, *e;
 
 	assert(kernel_lock_held());
-	for (int i = 0; i < NENV; i++) {
-		struct env *e = &envs[(start + i) % NENV];
-		if (e->status == ENV_RUNNABLE) {
-			c->rr_next = (int)ENVX(e->id) + 1;
-			env_run(e);
-		}
-	}
-	if (cur && cur->status == ENV_RUNNING)
+	e = slice_owner_here(c);
+	if (e && e != cur)
+		env_run(e);
+	if ((e = rr_pick(c)) != NULL)
+		env_run(e);
+	if (cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c))
 		env_run(cur);
 	sched_halt();
+}
+
+/* Who runs in the slot that just began: its owner, else the shared
+ * round robin, else whoever runs now. */
+static struct env *
+slot_choice(struct cpu *c)
+{
+	struct env *e = slice_owner_here(c), *cur = c->env;
+
+	if (e)
+		return e;
+	if ((e = rr_pick(c)) != NULL)
+		return e;
+	if (cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c))
+		return cur;
+	return NULL;
+}
+
+/* The epilogue grace ended before the env yielded: count it, and take
+ * the CPU anyway. */
+static void
+grace_expired(struct cpu *c)
+{
+	struct env *cur = c->env;
+
+	c->in_grace = false;
+	timer_start_this_cpu();
+	if (cur && cur->in_epilogue) {
+		cur->in_epilogue = false;
+		cur->ex->overruns++;
+	}
+	sched_yield();
+}
+
+/*
+ * The timer: a new slot begins on this CPU. If someone else is to run
+ * and the current env registered an epilogue, it is entered first, with
+ * SLICE_GRACE_US to save its state and yield.
+ */
+void
+sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	struct env *cur = c->env, *next;
+
+	if (c->in_grace)
+		grace_expired(c);
+	c->slot = (c->slot + 1) % SLICE_SLOTS;
+	cpu_ex[c->id].slot_now = (uint32_t)c->slot;
+	if (cur && cur->status == ENV_RUNNING)
+		cur->ex->slices++;
+	next = slot_choice(c);
+	if (next && next == cur)
+		env_run(cur);
+	if (cur && cur->status == ENV_RUNNING && upcall_epilogue(cur)) {
+		c->in_grace = true;
+		timer_oneshot_us(SLICE_GRACE_US);
+		env_run(cur);
+	}
+	if (next)
+		env_run(next);
+	sched_halt();
+}
+
+/* The current env yields inside its epilogue: its grace is over. */
+void
+sched_epilogue_done(struct env *e)
+{
+	struct cpu *c = this_cpu();
+
+	e->in_epilogue = false;
+	if (c->in_grace) {
+		c->in_grace = false;
+		timer_start_this_cpu();
+	}
 }
 
 /* Starts scheduling on this CPU; never returns. */

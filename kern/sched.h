@@ -12,15 +12,18 @@
 #include "kernel.h"
 
 struct env;
+struct cpu;
 
 void lock_kernel(void);
 void unlock_kernel(void);
 bool kernel_lock_held(void);
 void sched_start(void) __attribute__((noreturn));	/* each CPU, once */
 void sched_yield(void) __attribute__((noreturn));
-void sched_tick(void);		/* the timer: preempt the current env */
+void sched_tick(void) __attribute__((noreturn));	/* the timer: a new slot */
+void sched_epilogue_done(struct env *e);
 void sched_wakeup_console(void);
 void sched_console_wait(void);	/* the current env blocks in cgetc */
+bool sched_may_run_on(const struct env *e, const struct cpu *c);
 void sched_kick_idle(void);	/* an env became runnable: wake an idle CPU */
 void sched_halt(void) __attribute__((noreturn));
 

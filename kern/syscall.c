@@ -118,10 +118,13 @@ sys_getenvid(struct env *cur, const uint64_t *a)
 	return cur->id;
 }
 
+/* Gives up the CPU; inside an epilogue upcall this ends the grace. */
 int64_t
 sys_yield(struct env *cur, const uint64_t *a)
 {
 	cur->tf.rax = 0;
+	if (cur->in_epilogue)
+		sched_epilogue_done(cur);
 	sched_yield();
 }
 
@@ -136,7 +139,9 @@ sys_yield_to(struct env *cur, const uint64_t *a)
 	if (r < 0)
 		return r;
 	cur->tf.rax = 0;
-	if (to != cur && to->status == ENV_RUNNABLE)
+	if (cur->in_epilogue)
+		sched_epilogue_done(cur);
+	if (to != cur && to->status == ENV_RUNNABLE && sched_may_run_on(to, this_cpu()))
 		env_run(to);
 	sched_yield();
 }

@@ -310,3 +310,13 @@ check_timer(void)
 	}
 	check_timer_report();
 }
+
+/* One short tick after us microseconds instead of the next periodic one:
+ * the epilogue grace period. timer_start_this_cpu() goes back to slots. */
+void
+timer_oneshot_us(uint64_t us)
+{
+	uint64_t count = lapic_bus_hz / LAPIC_TIMER_DIV * us / 1000000;
+
+	lapic_timer_start(T_LAPIC_TIMER, count ? (uint32_t)count : 1, false);
+}

@@ -17,5 +17,6 @@ void timer_init(void);
 void timer_start_this_cpu(void);
 void timer_delay_us(uint64_t us);
 void check_timer(void);
+void timer_oneshot_us(uint64_t us);	/* the next tick in us µs, once */
 
 #endif

@@ -224,13 +224,14 @@ static void
 trap_resume(const struct trapframe *tf)
 {
 	struct env *e = this_cpu()->env;
-	bool preempt = tf->vector == T_LAPIC_TIMER || tf->vector == T_IPI_RESCHED;
 
 	sched_wakeup_console();
 	if (e && e->dying)
 		env_destroy(e, e->ex->exit_status);
 	e = this_cpu()->env;
-	if (e && e->status == ENV_RUNNING && !preempt)
+	if (tf->vector == T_LAPIC_TIMER)
+		sched_tick();
+	if (e && e->status == ENV_RUNNING && tf->vector != T_IPI_RESCHED)
 		env_run(e);
 	sched_yield();
 }

@@ -42,11 +42,12 @@ kill_for_fault(struct env *e, const struct trapframe *tf, const char *why)
 		 tf->vector == T_PF ? rcr2() : 0, tf->err);
 }
 
-/* Where the frame goes, or 0 if it does not fit the exception stack. */
+/* Where the frame goes on the stack of upcall kind, or 0 if it does not
+ * fit: at the top, or below the red zone when already on that stack. */
 static uintptr_t
-frame_address(const struct env *e, const struct trapframe *tf)
+frame_address(const struct env *e, int kind, const struct trapframe *tf)
 {
-	uintptr_t top = e->upcall_stack[UPCALL_EXCEPTION];
+	uintptr_t top = e->upcall_stack[kind];
 	uintptr_t bottom = top - UXSTACK_SIZE, sp = top;
 
 	if (tf->rsp > bottom && tf->rsp <= top)
@@ -56,10 +57,34 @@ frame_address(const struct env *e, const struct trapframe *tf)
 	return ROUNDDOWN(sp - sizeof(struct utrapframe), 16);
 }
 
+/* Writes the interrupted state at frame and points tf at the upcall's
+ * entry; false if the frame cannot be written. */
+static bool
+upcall_enter(struct env *e, int kind, struct trapframe *tf, uintptr_t frame,
+	     uint64_t vector, uint64_t err, uint64_t va)
+{
+	struct utrapframe utf;
+
+	utf.vector = vector;
+	utf.err = err;
+	utf.fault_va = va;
+	memcpy(&utf.regs, tf, offsetof(struct user_regs, rip));
+	utf.regs.rip = tf->rip;
+	utf.regs.rflags = tf->rflags;
+	utf.regs.rsp = tf->rsp;
+	if (copy_to_user(e, frame, &utf, sizeof(utf)) < 0)
+		return false;
+	tf->rip = e->upcall_entry[kind];
+	tf->rsp = frame;
+	tf->rdi = frame;
+	tf->rflags &= ~(FL_TF | FL_DF);
+	tf->vector = 0;		/* leave by iretq: every register matters */
+	return true;
+}
+
 void
 upcall_exception(struct env *e, struct trapframe *tf)
 {
-	struct utrapframe utf;
 	uintptr_t frame;
 
 	e->ex->faults++;
@@ -67,25 +92,36 @@ upcall_exception(struct env *e, struct trapframe *tf)
 		kill_for_fault(e, tf, "exception with no handler");
 		return;
 	}
-	frame = frame_address(e, tf);
+	frame = frame_address(e, UPCALL_EXCEPTION, tf);
 	if (!frame) {
 		kill_for_fault(e, tf, "exception stack overflow");
 		return;
 	}
-	utf.vector = tf->vector;
-	utf.err = tf->err;
-	utf.fault_va = tf->vector == T_PF ? rcr2() : 0;
-	memcpy(&utf.regs, tf, offsetof(struct user_regs, rip));
-	utf.regs.rip = tf->rip;
-	utf.regs.rflags = tf->rflags;
-	utf.regs.rsp = tf->rsp;
-	if (copy_to_user(e, frame, &utf, sizeof(utf)) < 0) {
+	if (!upcall_enter(e, UPCALL_EXCEPTION, tf, frame, tf->vector, tf->err,
+			  tf->vector == T_PF ? rcr2() : 0))
 		kill_for_fault(e, tf, "exception stack not mapped writable");
-		return;
-	}
-	tf->rip = e->upcall_entry[UPCALL_EXCEPTION];
-	tf->rsp = frame;
-	tf->rdi = frame;
-	tf->rflags &= ~(FL_TF | FL_DF);
-	tf->vector = 0;		/* leave by iretq: every register matters */
+}
+
+/*
+ * The slice of e (running, interrupted in user mode) is over: enter its
+ * epilogue upcall if it has one. Not when it is already on its epilogue
+ * stack (still finishing the last one) or its stack is unusable: then it
+ * is simply preempted. Returns true when the upcall was entered.
+ */
+bool
+upcall_epilogue(struct env *e)
+{
+	struct trapframe *tf = &e->tf;
+	uintptr_t top = e->upcall_stack[UPCALL_EPILOGUE], frame;
+
+	if (!e->upcall_entry[UPCALL_EPILOGUE] || e->in_epilogue || e->dying)
+		return false;
+	if (tf->rsp > top - UXSTACK_SIZE && tf->rsp <= top)
+		return false;
+	frame = ROUNDDOWN(top - sizeof(struct utrapframe), 16);
+	if (!upcall_enter(e, UPCALL_EPILOGUE, tf, frame, UPCALL_VECTOR_EPILOGUE, 0, 0))
+		return false;
+	e->in_epilogue = true;
+	e->ex->epilogues++;
+	return true;
 }

@@ -9,6 +9,7 @@ struct trapframe;
 /* e faulted with tf (e->tf): redirect it into its exception upcall, or
  * destroy it with a message when that is impossible. */
 void upcall_exception(struct env *e, struct trapframe *tf);
+bool upcall_epilogue(struct env *e);
 void env_kill(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -45,7 +45,17 @@
 /* Upcall kinds for sys_env_set_upcall */
 #define UPCALL_EXCEPTION 0	/* faults and exceptions; stack = exception stack top */
 #define UPCALL_PCT	1	/* protected control transfer entry; its stack */
-#define UPCALL_MAX	2
+#define UPCALL_EPILOGUE	2	/* end of a time slice: save state and yield */
+#define UPCALL_MAX	3
+
+/* utrapframe.vector of an epilogue upcall (not an exception number) */
+#define UPCALL_VECTOR_EPILOGUE	0x101
+
+/* Time slices: each CPU has a vector of SLICE_SLOTS slots, each
+ * clock_export.slice_us long, visited in order. An env may own slots;
+ * unowned ones (and those whose owner cannot run) are shared
+ * round-robin. */
+#define SLICE_SLOTS	64
 
 /* sys_page_alloc: any free physical page */
 #define PPN_ANY		(~0ULL)
@@ -84,7 +94,14 @@ struct env_export {
 	uint64_t cycles;		/* TSC cycles it has run */
 	uint64_t faults;		/* exceptions delivered to it */
 	uint64_t syscalls;		/* system calls made */
-	uint64_t pad[2];
+	uint64_t slices;		/* timer ticks it was running at */
+	uint64_t affinity;		/* bit n: may run on CPU n */
+	uint32_t slots_owned;		/* slice slots it owns, all CPUs */
+	uint32_t epilogues;		/* epilogue upcalls delivered */
+	uint32_t overruns;		/* epilogues that overran the grace */
+	uint32_t pad0;
+	uint64_t cpu_cycles[NCPU_EXPORT];	/* TSC cycles run, per CPU */
+	uint64_t pad[5];
 };
 
 /* One physical page in the read-only table at UPAGES (index = ppn). */
@@ -106,6 +123,8 @@ struct clock_export {
 	uint64_t npages;		/* entries at UPAGES */
 	uint64_t archive_size;		/* bytes at UARCHIVE, 0 if none */
 	uint64_t free_pages;		/* updated at each tick */
+	uint32_t slice_us;		/* length of a time slice */
+	uint32_t grace_us;		/* epilogue grace period */
 };
 
 /* One CPU at UCPUS. */
@@ -116,6 +135,9 @@ struct cpu_export {
 	uint32_t pad;
 	uint64_t ticks;			/* timer interrupts taken */
 	uint64_t idle_cycles;		/* TSC cycles spent halted */
+	uint32_t slot_now;		/* the slot being run */
+	uint32_t pad1;
+	envid_t slot_owner[SLICE_SLOTS];	/* 0: unowned */
 };
 
 /* The register state of a user env (the same layout as the kernel's trap

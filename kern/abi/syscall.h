@@ -36,7 +36,10 @@
 	X(19, pct_return,       6, "(a1..a6 as pct_call): answer the caller and wait for the next call") \
 	X(20, env_exit,         1, "(int status): end the caller") \
 	X(21, env_wait,         2, "(envid_t child or 0 for any, int *status): reap an exited child") \
-	X(22, kdebug,           2, "(int what, uint64_t arg): kernel checks for the grader (KDEBUG_*)")
+	X(22, kdebug,           2, "(int what, uint64_t arg): kernel checks for the grader (KDEBUG_*)") \
+	X(23, slice_acquire,    3, "(envid_t env, int cpu, int slot): env owns that slot of cpu's slice vector; -E_BUSY if another does") \
+	X(24, slice_release,    2, "(int cpu, int slot): give the slot back (its owner or an ancestor)") \
+	X(25, env_set_affinity, 2, "(envid_t env, uint64_t cpumask): the CPUs env may run on")
 
 #define SYSCALL_ENUM(num, name, nargs, doc) SYS_##name = num,
 #ifndef __ASSEMBLER__

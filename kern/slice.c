@@ -1,0 +1,119 @@
+/*
+ * Slice vectors: who owns which time slot of which CPU, and the system
+ * calls that acquire and release slots and restrict where an env runs.
+ * The scheduler (kern/sched.c) consults the owner of each slot as it
+ * comes round.
+ */
+#include "slice.h"
+#include "syscall.h"
+#include "env.h"
+#include "export.h"
+#include "cpu.h"
+#include "abi/error.h"
+
+bool
+sched_may_run_on(const struct env *e, const struct cpu *c)
+{
+	return c->id < 64 && (e->ex->affinity >> c->id) & 1;
+}
+
+/* The owner of c's current slot, when it can run here now: runnable, or
+ * already running on c. */
+struct env *
+slice_owner_here(struct cpu *c)
+{
+	envid_t id = cpu_ex[c->id].slot_owner[c->slot];
+	struct env *e;
+
+	if (!id)
+		return NULL;
+	e = &envs[ENVX(id)];
+	if (e->id != id || !sched_may_run_on(e, c))
+		return NULL;
+	if (e->status == ENV_RUNNABLE || (e->status == ENV_RUNNING && e == c->env))
+		return e;
+	return NULL;
+}
+
+void
+slice_release_all(struct env *e)
+{
+	for (int c = 0; c < ncpu && c < NCPU_EXPORT; c++)
+		for (int s = 0; s < SLICE_SLOTS; s++)
+			if (cpu_ex[c].slot_owner[s] == e->id)
+				cpu_ex[c].slot_owner[s] = 0;
+	e->ex->slots_owned = 0;
+}
+
+static int
+check_cpu_slot(uint64_t cpu, uint64_t slot)
+{
+	if (cpu >= (uint64_t)ncpu || cpu >= NCPU_EXPORT || !cpus[cpu].started ||
+	    slot >= SLICE_SLOTS)
+		return -E_RANGE;
+	return 0;
+}
+
+/* Gives env a[0] (the caller or a descendant) slot a[2] of CPU a[1].
+ * -E_RANGE: no such CPU or slot; -E_BUSY: another env owns it. */
+int64_t
+sys_slice_acquire(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	envid_t *owner;
+	int r;
+
+	if ((r = check_cpu_slot(a[1], a[2])) < 0)
+		return r;
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	owner = &cpu_ex[a[1]].slot_owner[a[2]];
+	if (*owner == e->id)
+		return 0;
+	if (*owner)
+		return -E_BUSY;
+	*owner = e->id;
+	e->ex->slots_owned++;
+	return 0;
+}
+
+/* Frees slot a[1] of CPU a[0]; only its owner or an ancestor of the owner
+ * may. -E_RANGE, -E_NOT_FOUND (unowned), -E_PERM. */
+int64_t
+sys_slice_release(struct env *cur, const uint64_t *a)
+{
+	struct env *owner;
+	envid_t *slot;
+	int r;
+
+	if ((r = check_cpu_slot(a[0], a[1])) < 0)
+		return r;
+	slot = &cpu_ex[a[0]].slot_owner[a[1]];
+	if (!*slot)
+		return -E_NOT_FOUND;
+	if (envid2env(*slot, &owner, true) < 0)
+		return -E_PERM;
+	*slot = 0;
+	owner->ex->slots_owned--;
+	return 0;
+}
+
+/* Restricts env a[0] to the CPUs in mask a[1]; the mask must name at
+ * least one online CPU. Takes effect at its next scheduling decision. */
+int64_t
+sys_env_set_affinity(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	uint64_t mask = a[1], online = 0;
+	int r;
+
+	for (int i = 0; i < ncpu && i < 64; i++)
+		if (cpus[i].started)
+			online |= 1ULL << i;
+	if (!(mask & online))
+		return -E_INVAL;
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	e->ex->affinity = mask;
+	return 0;
+}
