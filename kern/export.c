@@ -97,6 +97,8 @@ export_init(physaddr_t archive_pa, uint64_t archive_size)
 	}
 	clock_ex->tsc_hz = tsc_hz;
 	clock_ex->timer_hz = TIMER_HZ;
+	clock_ex->slice_us = SLICE_US;
+	clock_ex->grace_us = SLICE_GRACE_US;
 	clock_ex->nenv = NENV;
 	clock_ex->npages = npages;
 	clock_ex->archive_size = archive_bytes;

@@ -1,0 +1,54 @@
+/*
+ * ps: every environment, read straight from the kernel's read-only
+ * environment table (UENVS) and slice vectors (UCPUS) without a system
+ * call: who runs, who owns what.
+ */
+#include <chitin.h>
+
+static const char *const status_names[] = {
+	[ENV_FREE] = "free", [ENV_RUNNABLE] = "ready", [ENV_RUNNING] = "run",
+	[ENV_NOT_RUNNABLE] = "blocked", [ENV_ZOMBIE] = "zombie",
+};
+
+static const char *const wait_names[] = {
+	[WAIT_NONE] = "", [WAIT_IPC_RECV] = "ipc", [WAIT_PCT_REPLY] = "pct-call",
+	[WAIT_PCT_SERVE] = "pct-serve", [WAIT_CHILD] = "wait", [WAIT_CONSOLE] = "tty",
+};
+
+static void
+print_env(const volatile struct env_export *e)
+{
+	uint64_t mhz = UCLOCK_PAGE->tsc_hz / 1000000;
+	char where[8];
+
+	if (e->cpu >= 0)
+		snprintf(where, sizeof(where), "%d", e->cpu);
+	else
+		snprintf(where, sizeof(where), "-");
+	cprintf("%08x %08x %4u %-7s %-9s %3s %5u %9lu %8lu %6lu  %s\n",
+		e->id, e->parent, e->principal,
+		e->status < 5 ? status_names[e->status] : "?",
+		e->wait < 6 ? wait_names[e->wait] : "?", where, e->slots_owned,
+		mhz ? e->cycles / mhz / 1000 : 0, e->slices, e->pages, (const char *)e->name);
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = 0;
+
+	if (argc > 1) {
+		cprintf("usage: ps\n");
+		return 2;
+	}
+	cprintf("ENV      PARENT   USER STATE   WAIT      CPU SLOTS   CPU(ms)   SLICES  PAGES  NAME\n");
+	for (int i = 0; i < NENV; i++) {
+		const volatile struct env_export *e = &UENV_TABLE[i];
+		if (e->status == ENV_FREE)
+			continue;
+		print_env(e);
+		n++;
+	}
+	cprintf("%d environments, %lu free pages\n", n, UCLOCK_PAGE->free_pages);
+	return 0;
+}
