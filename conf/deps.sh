@@ -43,6 +43,9 @@ check_all() {
 	need /usr/share/vgabios/vgabios.bin vgabios
 	need gdb gdb
 	need python3 python3
+	# network tests: namespaces, veth and tap devices (ip), and the
+	# Linux peer's tools
+	need ip iproute2
 	pkgs=${pkgs# }
 }
 

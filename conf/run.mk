@@ -6,16 +6,30 @@
 RUNIMG	:= $(OBJDIR)/run.img
 # The CPU model is QEMU's default (qemu64), the same one the Linux reference
 # guest in ../shared/linuxref uses, so figures compare like with like.
+# The data disk (libos/fs/Makefrag: mkfs with every program in /bin) is
+# the second drive: IDE primary slave (hd1), or DATAIF=virtio (vd0);
+# DATAIMG= (empty) boots without it. The grader attaches its own.
+DATAIMG	?= $(OBJDIR)/fs/data.img
+DATAIF	?= ide
+comma	:= ,
+DATADRIVE = $(if $(DATAIMG),-drive file=$(DATAIMG)$(comma)format=raw$(comma)$(if \
+	$(filter virtio,$(DATAIF)),if=virtio,if=ide$(comma)index=1$(comma)media=disk))
+# The NIC (kern/e1000.c, kern/virtio_net.c) on QEMU's user-mode network
+# (the guest 10.0.2.15, the host 10.0.2.2): NIC=e1000, virtio or none.
+NIC	?= e1000
+NICDEV_e1000 := e1000
+NICDEV_virtio := virtio-net-pci,disable-legacy=on
+NICOPTS = $(if $(NICDEV_$(NIC)),-netdev user$(comma)id=net0 -device $(NICDEV_$(NIC))$(comma)netdev=net0)
 QEMUOPTS = -machine pc -accel $(ACCEL) -smp $(CPUS) -m $(MEM) \
 	-drive file=$(RUNIMG),format=raw,if=ide,index=0,media=disk \
-	-no-reboot $(QEMUEXTRA)
+	$(DATADRIVE) $(NICOPTS) -no-reboot $(QEMUEXTRA)
 
 # Install what is missing (Debian packages) before anything that runs the
 # system; conf/deps.sh checks first and is quick when all is present.
 deps:
 	$(Q)sh conf/deps.sh
 
-$(RUNIMG): $(IMAGE) FORCE
+$(RUNIMG): $(IMAGE) $(if $(DATAIMG),fs-image) FORCE
 	$(Q)cp $(IMAGE) $@
 	$(Q)sh boot/setcmdline.sh $@ '$(CMDLINE)'
 

@@ -90,11 +90,16 @@ class Test:
              expects a panic allows r"kernel panic")
     expect_fail  None, or a regex: the test passes iff the run fails with a
              reason matching it
+    peer     None, or a host-side peer the guest talks to (grade/wire.py,
+             grade/netns.py): peer.start(outdir, name) runs before the
+             boot and returns (command prefix, extra emulator arguments:
+             QEMU options, or bochsrc lines); peer.stop(failed) runs after
+             (a failed test keeps the peer's pcap)
     """
 
     def __init__(self, name, steps, cmdline="", cpus=1, mem=128,
              qemu_args=(), timeout=DEFAULT_TIMEOUT, emulator="qemu",
-             reject=(), allow=(), expect_fail=None):
+             reject=(), allow=(), expect_fail=None, peer=None):
         self.name = name
         self.steps = [_normalize(s) for s in steps]
         self.cmdline = cmdline
@@ -104,6 +109,7 @@ class Test:
         self.timeout = timeout
         self.emulator = emulator
         self.expect_fail = expect_fail
+        self.peer = peer
         unknown = set(allow) - set(DEFAULT_REJECT)
         if unknown:
             raise ValueError("%s: allow names no default reject "
@@ -135,6 +141,8 @@ class Test:
             cmd += " CMDLINE='%s'" % self.cmdline
         if self.qemu_args and self.emulator == "qemu":
             cmd += " QEMUEXTRA='%s'" % " ".join(self.qemu_args)
+        if self.peer is not None:
+            cmd += "  (with a host peer; its pcap: obj/grade/%s.pcap)" % self.name
         return cmd
 
 

@@ -180,6 +180,7 @@ class BochsRun:
                       flags=re.M)
         with open(rcfile, "w") as f:
             f.write(conf)
+        self.rcfile = rcfile
         with open(cmdsfile, "w") as f:
             f.write("c\n")
         self.cmd = [cfg.bochs, "-q", "-unlock", "-f", rcfile, "-rc", cmdsfile]
@@ -239,16 +240,21 @@ class BochsRun:
 def run_test(cfg, test, stop):
     """Boot test once and judge it; stop is a threading.Event that aborts
     the run (Ctrl-C). Returns a Result."""
+    if hasattr(test, "run_host"):       # grade/hosttest.py: no boot
+        return test.run_host(cfg, stop)
     os.makedirs(cfg.outdir, exist_ok=True)
     image = os.path.join(cfg.outdir, test.name + ".img")
     logpath = os.path.join(cfg.outdir, test.name + ".log")
     judge = Judge(test)
     start = time.monotonic()
     vm = None
+    peer = getattr(test, "peer", None)
     try:
         prepare_image(cfg, test, image)
         vm = (BochsRun if test.emulator == "bochs" else QemuRun)(
             cfg, test, image)
+        if peer:
+            _attach_peer(cfg, test, vm, peer)
         with open(logpath, "wb") as log:
             _drive(cfg, test, vm, judge, log, stop)
     except (OSError, ValueError, RuntimeError) as e:
@@ -256,11 +262,26 @@ def run_test(cfg, test, stop):
     finally:
         if vm:
             vm.kill()
+        if peer:
+            peer.stop(judge.verdict != "PASS")
         for path in (image, image + ".lock"):
             if os.path.exists(path):
                 os.unlink(path)
     elapsed = time.monotonic() - start
     return _result(test, judge, elapsed, logpath, vm)
+
+
+def _attach_peer(cfg, test, vm, peer):
+    """Start test's host-side peer and add what it asks for to the
+    emulator: a command prefix (e.g. ip netns exec), QEMU options or
+    bochsrc lines."""
+    prefix, extra = peer.start(cfg.outdir, test.name)
+    vm.cmd = list(prefix) + vm.cmd
+    if test.emulator == "bochs":
+        with open(vm.rcfile, "a") as f:
+            f.write("".join(line + "\n" for line in extra))
+    else:
+        vm.cmd += list(extra)
 
 
 def _drive(cfg, test, vm, judge, log, stop):

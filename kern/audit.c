@@ -11,7 +11,7 @@
 #include "console.h"
 #include "abi/error.h"
 
-static uint16_t seen_maps[1 << 20];	/* per ppn, for up to 4 GiB of RAM */
+static uint16_t *seen_maps;	/* per ppn: PTEs found mapping it */
 
 static int problems;
 static bool audit_verbose;
@@ -36,8 +36,7 @@ count_level(const uint64_t *t, int level)
 			continue;
 		}
 		if (level == 1) {
-			if (ppn < ARRAY_SIZE(seen_maps))
-				seen_maps[ppn]++;
+			seen_maps[ppn]++;
 		} else {
 			count_level(KADDR(t[i] & PTE_ADDR_MASK), level - 1);
 		}
@@ -61,7 +60,7 @@ check_page(size_t i, uint64_t *charged)
 	case PAGEK_USER:
 		if (!owner_alive(x->owner))
 			report("user page owned by no live env", i, x->owner, 0);
-		if (i < ARRAY_SIZE(seen_maps) && x->maps != seen_maps[i])
+		if (x->maps != seen_maps[i])
 			report("map count differs from the page tables", i, x->maps, seen_maps[i]);
 		if (x->maps == 0 && x->pins == 0)
 			report("user page neither mapped nor pinned", i, 0, 0);
@@ -73,10 +72,19 @@ check_page(size_t i, uint64_t *charged)
 		charged[ENVX(x->owner)]++;
 		break;
 	default:
-		if (i < ARRAY_SIZE(seen_maps) && seen_maps[i] && x->kind != PAGEK_USER)
+		if (seen_maps[i] && x->kind != PAGEK_USER)
 			report("non-user page mapped in user space", i, x->kind, seen_maps[i]);
 		break;
 	}
+}
+
+/* The audit's counters, sized by RAM; at boot. */
+void
+audit_init(void)
+{
+	size_t bytes = npages * sizeof(uint16_t);
+
+	seen_maps = page2kva(page_alloc_contig_boot(ROUNDUP(bytes, PGSIZE) / PGSIZE));
 }
 
 int
@@ -87,7 +95,7 @@ audit_pages(bool verbose)
 
 	problems = 0;
 	audit_verbose = verbose;
-	for (size_t i = 0; i < ARRAY_SIZE(seen_maps); i++)
+	for (size_t i = 0; i < npages; i++)
 		seen_maps[i] = 0;
 	for (int i = 0; i < NENV; i++) {
 		charged[i] = 0;

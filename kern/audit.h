@@ -7,5 +7,6 @@
 /* Returns 0 when consistent, else the number of problems (each printed
  * when verbose). Runs under the big kernel lock. */
 int audit_pages(bool verbose);
+void audit_init(void);		/* at boot, after pmap_init */
 
 #endif

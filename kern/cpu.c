@@ -87,7 +87,7 @@ cpu_set_control_bits(void)
 	/* WP: the kernel honours read-only pages too; NE: x87 errors as #MF;
 	 * MP with TS: x87/SSE use raises #NM (lazy FPU switching later). */
 	cr0 |= CR0_WP | CR0_NE | CR0_MP;
-	cr0 &= ~(CR0_EM | CR0_TS);
+	cr0 &= ~(CR0_EM | CR0_TS | CR0_CD | CR0_NW);	/* caches on: APs start with them off */
 	lcr0(cr0);
 	lcr4(rcr4() | CR4_PGE);
 	if (cpu_has_nx)

@@ -3,10 +3,12 @@
  * descendant rule, exit and destruction, and running an env.
  *
  * Destruction (decided here, documented in the README): an env that exits
- * or is destroyed frees everything it owned at once and becomes a zombie
- * holding its exit status until its parent reaps it with env_wait; its
- * live children are reparented to the first env (init), its zombie
- * children are freed. An env without a parent is freed at once.
+ * or is killed frees everything it owned at once and becomes a zombie
+ * holding its exit status until its parent reaps it with env_wait. When
+ * it exits (or the kernel kills it for a fault) its live children are
+ * reparented to the first env (init), like Unix orphans; when another env
+ * destroys it with env_destroy, its whole subtree goes with it. Zombie
+ * children are freed either way. An env without a parent is freed at once.
  * An env running on another CPU is marked dying and destroyed there (an
  * IPI makes that CPU enter the kernel).
  *
@@ -17,6 +19,7 @@
 #include "export.h"
 #include "sched.h"
 #include "slice.h"
+#include "nic.h"
 #include "fpu.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -24,6 +27,7 @@
 #include "assert.h"
 #include "string.h"
 #include "x86.h"
+#include "assert.h"
 #include "abi/error.h"
 
 struct env *envs;
@@ -31,7 +35,8 @@ struct env_export *env_ex;
 struct env *initenv;
 
 static struct env env_table[NENV];
-static struct env *env_free_list[NENV];	/* a stack of free slots */
+static struct env *env_free_list[NENV];
+static void env_end(struct env *e, int status, bool kill_subtree);	/* a stack of free slots */
 static int env_nfree;
 static uint32_t env_generation[NENV];
 
@@ -201,13 +206,45 @@ env_reap_by_waiting_parent(struct env *e)
 		return false;
 	if (p->wait_child && p->wait_child != e->id)
 		return false;
-	if (p->wait_status_va && copy_to_user(p, p->wait_status_va, &status, sizeof(status)) < 0)
+	/* The status word was checked when the parent began to wait; if it
+	 * has been unmapped since, the zombie stays for another wait. */
+	if (p->wait_status_va && copy_to_user(p, p->wait_status_va, &status, sizeof(status)) < 0) {
 		p->tf.rax = (uint64_t)-E_FAULT;
-	else
+	} else {
 		p->tf.rax = (uint64_t)e->id;
-	env_free_zombie(e);
+		env_free_zombie(e);
+	}
 	env_set_status(p, ENV_RUNNABLE, WAIT_NONE);
 	return true;
+}
+
+/*
+ * Destroys every descendant of e. Iterative, not recursive: a chain of
+ * NENV nested envs must not overflow the kernel stack. All of them lose
+ * their parent first, so each is freed as it ends (one running elsewhere
+ * is marked dying and freed when its CPU finishes it).
+ */
+static void
+env_destroy_descendants(struct env *e)
+{
+	static struct env *doomed[NENV];
+	int n = 0;
+
+	for (int i = 0; i < NENV; i++) {
+		struct env *c = &envs[i];
+		if (c != e && c->status != ENV_FREE && env_is_descendant(c, e))
+			doomed[n++] = c;
+	}
+	for (int i = 0; i < n; i++) {
+		doomed[i]->parent = NULL;
+		doomed[i]->ex->parent = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (doomed[i]->status == ENV_ZOMBIE)
+			env_free_zombie(doomed[i]);
+		else
+			env_end(doomed[i], -1, false);
+	}
 }
 
 /* Children of e: zombies are freed, the living go to init. */
@@ -247,17 +284,20 @@ env_drop_pct(struct env *e)
 }
 
 /*
- * Ends e with status: frees its memory, orphans its children and leaves
- * a zombie for its parent (see the top of this file). If e runs on
- * another CPU it is only marked; that CPU finishes the job.
+ * Ends e with status: frees its memory, orphans its children (or with
+ * kill_subtree destroys them) and leaves a zombie for its parent (see the
+ * top of this file). If e runs on another CPU it is only marked; that
+ * CPU finishes the job.
  */
-void
-env_destroy(struct env *e, int status)
+static void
+env_end(struct env *e, int status, bool kill_subtree)
 {
 	struct cpu *me = this_cpu();
 
 	if (e->status == ENV_ZOMBIE || e->status == ENV_FREE)
 		return;
+	if (kill_subtree)
+		env_destroy_descendants(e);
 	if (e->status == ENV_RUNNING && e != me->env) {
 		e->dying = true;
 		e->ex->exit_status = status;
@@ -271,6 +311,7 @@ env_destroy(struct env *e, int status)
 	cprintf("env [%08x] %s: exited with status %d\n", e->id, e->ex->name, status);
 	env_drop_pct(e);
 	slice_release_all(e);
+	nic_env_gone(e);
 	uvm_destroy(e);
 	fpu_forget(e);
 	env_orphan_children(e);
@@ -284,6 +325,20 @@ env_destroy(struct env *e, int status)
 		env_reap_by_waiting_parent(e);
 	if (e == initenv)
 		initenv = NULL;
+}
+
+/* e exits, or the kernel kills it: its children live on under init. */
+void
+env_destroy(struct env *e, int status)
+{
+	env_end(e, status, false);
+}
+
+/* Another env destroys e: e and all its descendants end. */
+void
+env_destroy_tree(struct env *e, int status)
+{
+	env_end(e, status, true);
 }
 
 /* Charge the time e has run since env_run to e. */
@@ -333,7 +388,8 @@ env_run(struct env *e)
 	cpu_ex[c->id].running = e->id;
 	uvm_load(e);
 	fpu_load(e);
-	e->run_tsc = rdtsc();
+	if (!e->run_tsc)	/* else it keeps running: keep counting */
+		e->run_tsc = rdtsc();
 	unlock_kernel();
 	if (e->tf.vector == T_SYSCALL)
 		env_return_sysret(&e->tf);

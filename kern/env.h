@@ -46,7 +46,8 @@ int env_alloc(struct env **out, struct env *parent);
 int envid2env(envid_t id, struct env **out, bool must_be_descendant);
 bool env_is_descendant(const struct env *e, const struct env *ancestor);
 void env_set_status(struct env *e, uint32_t status, uint32_t wait);
-void env_destroy(struct env *e, int status);
+void env_destroy(struct env *e, int status);		/* exit: children go to init */
+void env_destroy_tree(struct env *e, int status);	/* kill: with its descendants */
 void env_free_zombie(struct env *e);
 void env_run(struct env *e) __attribute__((noreturn));
 void env_set_name(struct env *e, const char *name);

@@ -14,7 +14,7 @@
 #include "abi/archive.h"
 #include "abi/error.h"
 
-#define INIT_ARGV_MAX	16
+#define INIT_ARGV_MAX	64	/* words of init= (the line fits one stack page) */
 
 struct elf_ehdr {
 	uint8_t ident[16];

@@ -30,8 +30,9 @@ export_table(uint64_t *t, int idx)
 	return KADDR(t[idx] & PTE_ADDR_MASK);
 }
 
-/* Maps [pa, pa+len) read-only for users at uva (inside the exports). */
-static void
+/* Maps [pa, pa+len) read-only for users at uva (inside the exports).
+ * Panics when out of memory for the tables: boot time only. */
+void
 export_map(uintptr_t uva, physaddr_t pa, size_t len)
 {
 	assert(uva >= UEXPORTS && uva + len <= UVPT);
@@ -50,18 +51,10 @@ void *
 export_alloc(size_t bytes, uintptr_t uva)
 {
 	size_t n = ROUNDUP(bytes, PGSIZE) / PGSIZE;
-	struct page *first = NULL;
+	struct page *first = page_alloc_contig_boot(n);
 
-	for (size_t i = 0; i < n; i++) {
-		struct page *pg = page_alloc(PAGE_ZERO);
-		if (!pg)
-			panic("export: out of memory");
-		if (i == 0)
-			first = pg;
-		else if (pg != first + i)
-			panic("export: pages for %lx are not contiguous", uva);
-		page2ex(pg)->kind = PAGEK_EXPORT;
-	}
+	for (size_t i = 0; i < n; i++)
+		page2ex(first + i)->kind = PAGEK_EXPORT;
 	export_map(uva, page2pa(first), n * PGSIZE);
 	return page2kva(first);
 }

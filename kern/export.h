@@ -15,6 +15,7 @@ extern struct cpu_export *cpu_ex;
 void export_init(physaddr_t archive_pa, uint64_t archive_size);
 physaddr_t export_pdpt_pa(void);
 void *export_alloc(size_t bytes, uintptr_t uva);	/* zeroed, mapped at uva */
+void export_map(uintptr_t uva, physaddr_t pa, size_t len);	/* boot time only */
 void export_tick(void);				/* refresh the clock page */
 const void *export_archive(size_t *size);	/* the archive, kernel view */
 

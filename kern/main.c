@@ -25,6 +25,13 @@
 #include "export.h"
 #include "uvm.h"
 #include "sched.h"
+#include "audit.h"
+#include "ide.h"
+#include "virtio_blk.h"
+#include "disk.h"
+#include "nic.h"
+#include "e1000.h"
+#include "virtio_net.h"
 
 #define CHITIN_VERSION	"0.1"
 
@@ -92,7 +99,9 @@ kern_main(physaddr_t bootinfo_pa)
 	check_page_alloc();
 	export_init(bi->archive_pa, bi->archive_size);
 	env_init();
+	audit_init();
 	tlb_shootdown_init();
+	sched_init();
 
 	acpi_init();
 	lapic_init();
@@ -102,11 +111,18 @@ kern_main(physaddr_t bootinfo_pa)
 	cons_irq_init();
 	pci_init();
 	/* device drivers: one line each, after pci_init */
+	nic_init();
+	e1000_init();
+	virtio_net_init();
+	ide_init();
+	virtio_blk_init();
+	disk_init();		/* after the disk drivers: the ownership maps */
 	sti();
 	check_timer();
 	cprintf("boot: kernel ready in %lu ms\n", (rdtsc() - t0) / (tsc_hz / 1000));
 
 	clock_ex->boot_tsc = t0;
+	clock_ex->tsc_hz = tsc_hz;	/* export_init ran before the calibration */
 	clock_ex->ncpu = cpus_online();
 	for (int i = 0; i < ncpu; i++) {
 		cpu_ex[i].apic_id = cpus[i].apic_id;

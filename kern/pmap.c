@@ -346,6 +346,26 @@ page_alloc_specific(struct page *p)
 	return p;
 }
 
+/*
+ * n physically contiguous zeroed pages (kind PAGEK_KERNEL), for tables
+ * sized by the machine. Boot only: the free list still hands out
+ * ascending pages then. Panics if memory is short or fragmented.
+ */
+struct page *
+page_alloc_contig_boot(size_t n)
+{
+	struct page *first = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct page *pg = page_alloc(PAGE_ZERO);
+		if (!pg || (i > 0 && pg != first + i))
+			panic("page_alloc_contig_boot: no %zu contiguous pages", n);
+		if (i == 0)
+			first = pg;
+	}
+	return first;
+}
+
 /* Returns a page from page_alloc to the free list. Freeing anything else,
  * or freeing twice, is a kernel bug. */
 void

@@ -56,7 +56,8 @@ void pmap_init_percpu(void);	/* load the kernel page table (APs) */
 #define PAGE_USER	2	/* page_alloc: for an env; keeps a reserve for the kernel */
 struct page *page_alloc(int flags);	/* kind PAGEK_KERNEL; NULL when out of memory */
 void page_free(struct page *p);
-struct page *page_alloc_specific(struct page *p);	/* NULL unless p is free */
+struct page *page_alloc_specific(struct page *p);
+struct page *page_alloc_contig_boot(size_t n);	/* boot only */	/* NULL unless p is free */
 size_t page_free_count(void);
 void *mmio_map(physaddr_t pa, size_t len);	/* uncached, in the MMIO window */
 physaddr_t kern_pml4_pa(void);	/* the kernel's top-level page table */

@@ -18,6 +18,7 @@
 #include "console.h"
 #include "assert.h"
 #include "x86.h"
+#include "trap.h"
 #include "slice.h"
 #include "timer.h"
 #include "upcall.h"
@@ -76,7 +77,11 @@ sched_halt(void)
 	struct cpu *c = this_cpu();
 
 	if (c->env) {
+		/* Still runnable, just not here (its affinity may exclude
+		 * this CPU now): another CPU may take it. */
 		env_account_stop(c->env);
+		if (c->env->status == ENV_RUNNING)
+			env_set_status(c->env, ENV_RUNNABLE, WAIT_NONE);
 		c->env->ex->cpu = -1;
 		c->env = NULL;
 	}
@@ -210,6 +215,21 @@ sched_epilogue_done(struct env *e)
 		c->in_grace = false;
 		timer_start_this_cpu();
 	}
+}
+
+/* The reschedule IPI only makes its CPU enter the kernel: trap() then
+ * runs the scheduler (a dying env is finished, an idle CPU looks for
+ * work). */
+static void
+resched_ipi(struct trapframe *tf)
+{
+	lapic_eoi();
+}
+
+void
+sched_init(void)
+{
+	trap_set_handler(T_IPI_RESCHED, resched_ipi);
 }
 
 /* Starts scheduling on this CPU; never returns. */

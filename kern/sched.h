@@ -14,6 +14,7 @@
 struct env;
 struct cpu;
 
+void sched_init(void);
 void lock_kernel(void);
 void unlock_kernel(void);
 bool kernel_lock_held(void);

@@ -58,7 +58,7 @@ sys_env_destroy(struct env *cur, const uint64_t *a)
 
 	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
 		return r;
-	env_destroy(e, -1);
+	env_destroy_tree(e, -1);
 	if (e == cur)
 		sched_yield();
 	return 0;
@@ -144,7 +144,7 @@ sys_env_wait(struct env *cur, const uint64_t *a)
 	bool any = false;
 	int32_t status;
 
-	if (status_va && (status_va >= UTOP || status_va + sizeof(int32_t) > UTOP))
+	if (status_va && uvm_check_user(cur, status_va, sizeof(int32_t), true) < 0)
 		return -E_FAULT;
 	for (int i = 0; i < NENV; i++) {
 		struct env *c = &envs[i];

@@ -55,8 +55,9 @@ syscall_trap(struct trapframe *tf)
 	a[3] = cur->tf.r10;
 	a[4] = cur->tf.r8;
 	a[5] = cur->tf.r9;
-	cur->tf.rax = num < NSYSCALLS ? (uint64_t)syscall_table[num](cur, a)
-				      : (uint64_t)-E_NOSYS;
+	/* The list has gaps between subsystems' number ranges. */
+	cur->tf.rax = num < NSYSCALLS && syscall_table[num]
+		? (uint64_t)syscall_table[num](cur, a) : (uint64_t)-E_NOSYS;
 	if (this_cpu()->env == cur && cur->status == ENV_RUNNING)
 		env_run(cur);
 	sched_yield();
@@ -79,6 +80,8 @@ sys_cputs(struct env *cur, const uint64_t *a)
 
 	if (len > UTOP)
 		return -E_INVAL;
+	if (uvm_check_user(cur, buf, len, false) < 0)
+		return -E_FAULT;	/* all of it, before printing any */
 	cons_lock();
 	while (done < len) {
 		size_t n = MIN(len - done, sizeof(chunk));

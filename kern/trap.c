@@ -13,6 +13,8 @@
 #include "x86.h"
 #include "string.h"
 #include "env.h"
+#include "disk.h"
+#include "nic.h"
 #include "sched.h"
 #include "upcall.h"
 
@@ -226,6 +228,8 @@ trap_resume(const struct trapframe *tf)
 	struct env *e = this_cpu()->env;
 
 	sched_wakeup_console();
+	nic_softirq();
+	disk_reap();		/* completions an interrupt could not finish */
 	if (e && e->dying)
 		env_destroy(e, e->ex->exit_status);
 	e = this_cpu()->env;

@@ -31,6 +31,7 @@
 #define IRQ_KBD		1
 #define IRQ_COM1	4
 #define T_LAPIC_TIMER	64	/* the local APIC timer */
+#define T_DISK_MSI	80	/* 80-83: virtio-blk completions, MSI-X (kern/virtio_blk.c) */
 #define T_IPI_HALT	0xf0	/* stop this CPU (panic, reboot) */
 #define T_IPI_TLB	0xf1	/* TLB shootdown */
 #define T_IPI_RESCHED	0xf2	/* an env on this CPU must be destroyed */

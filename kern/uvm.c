@@ -304,6 +304,19 @@ piece_out(void *kva, size_t off, size_t n, void *arg)
 	memcpy(kva, (const uint8_t *)arg + off, n);
 }
 
+static void
+piece_none(void *kva, size_t off, size_t n, void *arg)
+{
+}
+
+/* 0 when all of [va, va+len) is mapped user-accessible in e (and
+ * writable if write is set), else -E_FAULT. */
+int
+uvm_check_user(struct env *e, uintptr_t va, size_t len, bool write)
+{
+	return user_range(e, va, len, PTE_P | PTE_U | (write ? PTE_W : 0), piece_none, NULL);
+}
+
 int
 copy_from_user(struct env *e, void *dst, uintptr_t src, size_t len)
 {
@@ -377,6 +390,17 @@ uvm_adopt_page(struct page *pg, struct env *e)
 	page2ex(pg)->kind = PAGEK_USER;
 	page2ex(pg)->owner = e->id;
 	charge(e->id, 1);
+}
+
+/* A user page neither mapped nor pinned becomes the kernel's without
+ * being freed (a receive page given to a NIC by a page flip). */
+void
+uvm_page_disown(struct page *pg)
+{
+	assert(page2ex(pg)->maps == 0 && page2ex(pg)->pins == 0);
+	charge(page2ex(pg)->owner, -1);
+	page2ex(pg)->owner = 0;
+	page2ex(pg)->kind = PAGEK_KERNEL;
 }
 
 /* A user page that never got mapped goes back to the free list. */

@@ -22,6 +22,7 @@ struct page *uvm_page_alloc_for(struct env *owner);	/* PAGEK_USER, zeroed */
 void uvm_page_decref(struct page *pg);		/* one mapping fewer */
 void uvm_adopt_page(struct page *pg, struct env *e);
 void uvm_discard_unmapped(struct page *pg);
+void uvm_page_disown(struct page *pg);		/* unmapped, unpinned -> kernel's */
 void uvm_set_perm(struct env *e, uintptr_t va, uint64_t perm);
 
 /* Copies between kernel memory and an env's user memory, checking that
@@ -29,6 +30,7 @@ void uvm_set_perm(struct env *e, uintptr_t va, uint64_t perm);
  * below UTOP. Return 0 or -E_FAULT; never fault. */
 int copy_from_user(struct env *e, void *dst, uintptr_t src, size_t len);
 int copy_to_user(struct env *e, uintptr_t dst, const void *src, size_t len);
+int uvm_check_user(struct env *e, uintptr_t va, size_t len, bool write);
 int copy_str_from_user(struct env *e, char *dst, uintptr_t src, size_t max);
 
 void tlb_invalidate(struct env *e, uintptr_t va);

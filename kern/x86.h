@@ -13,6 +13,8 @@
 #define CR0_TS		(1UL << 3)
 #define CR0_NE		(1UL << 5)
 #define CR0_WP		(1UL << 16)
+#define CR0_NW		(1UL << 29)
+#define CR0_CD		(1UL << 30)
 #define CR0_PG		(1UL << 31)
 /* CR4 */
 #define CR4_PSE		(1UL << 4)

@@ -30,6 +30,8 @@
 #define WAIT_PCT_SERVE	3	/* waits for a protected control transfer */
 #define WAIT_CHILD	4
 #define WAIT_CONSOLE	5
+#define WAIT_DISK	6	/* a disk request (kern/sys_disk.c) */
+#define WAIT_NIC	7	/* in sys_nic_wait */
 
 /* Page permissions a user may ask for: Present, Writable, no-execute and
  * three software bits the kernel keeps but ignores. User is implied. */

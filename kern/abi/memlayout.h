@@ -24,7 +24,11 @@
  *                     | read-only exports, the same |  user:   R
  *                     | in every env (PML4 slot 254)|
  *                     |  UARCHIVE boot archive      |
+ *                     |  UBLKMAP  disk block maps   |
  *                     |  UPAGES   physical pages    |
+ *                     |  UBCACHE  buffer-cache reg. |
+ *                     |  UDISKS   disks             |
+ *                     |  UNICS    NICs, channels    |
  *                     |  UENVS    environments      |
  *                     |  UCLOCK   clock page        |
  *  UTOP = UEXPORTS    +-----------------------------+ 0x00007f0000000000
@@ -69,8 +73,14 @@
 #define UCLOCK		(UEXPORTS + 0x00000000)	/* struct clock_export, 1 page */
 #define UCPUS		(UEXPORTS + 0x00001000)	/* struct cpu_export[NCPU_EXPORT] */
 #define UENVS		(UEXPORTS + 0x00200000)	/* struct env_export[NENV] */
+#define UNICS		(UEXPORTS + 0x01000000)	/* struct nic_exports (abi/nic.h) */
+#define UNICS_MAX	0x0000000000100000
 #define UPAGES		(UEXPORTS + 0x40000000)	/* struct page_export[npages] */
 #define UPAGES_MAX	0x0000000400000000	/* 16 GiB: RAM up to 8 TiB */
+#define UDISKS		(UEXPORTS + 0x10000000)	/* struct disk_export[NDISK] (kern/abi/disk.h) */
+#define UBCACHE		(UEXPORTS + 0x10200000)	/* struct bcache_export[BCACHE_SLOTS] */
+#define UBLKMAP		(UEXPORTS + 0x2000000000ULL)	/* disk d's ownership map at */
+#define UBLKMAP_STRIDE	0x0000000040000000	/*  UBLKMAP + d * UBLKMAP_STRIDE */
 #define UARCHIVE	(UEXPORTS + 0x8000000000ULL / 2)	/* the boot archive */
 #define UARCHIVE_MAX	0x0000000040000000
 

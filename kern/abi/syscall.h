@@ -19,7 +19,7 @@
 	X(2,  getenvid,         0, "(): the caller's env id") \
 	X(3,  env_exofork,      0, "(): a child with an empty address space and the caller's registers; 0 in the child") \
 	X(4,  env_set_status,   2, "(envid_t env, int status): ENV_RUNNABLE or ENV_NOT_RUNNABLE") \
-	X(5,  env_destroy,      1, "(envid_t env): destroy env and its descendants (exit status -1)") \
+	X(5,  env_destroy,      1, "(envid_t env): destroy env (self or a descendant) and all its descendants; status -1") \
 	X(6,  env_set_upcall,   4, "(envid_t env, int kind, uintptr_t entry, uintptr_t stack_top)") \
 	X(7,  env_set_regs,     2, "(envid_t env, const struct user_regs *regs): for a stopped child") \
 	X(8,  env_set_name,     2, "(envid_t env, const char *name)") \
@@ -34,12 +34,28 @@
 	X(17, ipc_recv,         1, "(uintptr_t dst_va): block until a message; UTOP or above = no page") \
 	X(18, pct_call,         6, "(envid_t to, a1..a5 in %rsi %rdx %r10 %r8 %r9, a6 in %r12): run to's entry now; its six answers return in the same registers") \
 	X(19, pct_return,       6, "(a1..a6 as pct_call): answer the caller and wait for the next call") \
-	X(20, env_exit,         1, "(int status): end the caller") \
+	X(20, env_exit,         1, "(int status): end the caller; its live children are adopted by init") \
 	X(21, env_wait,         2, "(envid_t child or 0 for any, int *status): reap an exited child") \
 	X(22, kdebug,           2, "(int what, uint64_t arg): kernel checks for the grader (KDEBUG_*)") \
 	X(23, slice_acquire,    3, "(envid_t env, int cpu, int slot): env owns that slot of cpu's slice vector; -E_BUSY if another does") \
 	X(24, slice_release,    2, "(int cpu, int slot): give the slot back (its owner or an ancestor)") \
-	X(25, env_set_affinity, 2, "(envid_t env, uint64_t cpumask): the CPUs env may run on")
+	X(25, env_set_affinity, 2, "(envid_t env, uint64_t cpumask): the CPUs env may run on") \
+	X(40, nic_open,         3, "(int nic, uintptr_t ring_va, uint32_t flags): bind NIC_CHAN_PAGES owned pages as a channel (abi/nic.h); its id") \
+	X(41, nic_close,        1, "(int chan): unbind, drop its filters, release its pages") \
+	X(42, nic_filter_add,   2, "(int chan, const struct nic_filter *f): claim frames; its id, -E_EXISTS if another claim overlaps") \
+	X(43, nic_filter_remove, 2, "(int chan, int filter)") \
+	X(44, nic_kick,         2, "(int chan, uint32_t what): take tx descriptors / posted pages, poll the device (NIC_KICK_*)") \
+	X(45, nic_wait,         2, "(int chan, uint64_t timeout_us): block until a frame or a tx completion; -E_AGAIN on timeout") \
+	X(60, disk_alloc,       4, "(int disk, size_t n, uint64_t hint, uint32_t mode): n contiguous blocks; returns the first (kern/abi/disk.h)") \
+	X(61, disk_free,        3, "(int disk, uint64_t start, size_t n)") \
+	X(62, disk_chown,       4, "(int disk, uint64_t start, size_t n, uint32_t principal)") \
+	X(63, disk_chmod,       4, "(int disk, uint64_t start, size_t n, uint32_t mode)") \
+	X(64, disk_read,        4, "(int disk, uint64_t start, size_t n, void *va): n blocks into memory") \
+	X(65, disk_write,       4, "(int disk, uint64_t start, size_t n, const void *va)") \
+	X(66, disk_flush,       1, "(int disk): a barrier; earlier writes and map changes are on the disk") \
+	X(67, bcache_map,       4, "(int disk, uint64_t block, uintptr_t va, uint64_t perm): map the block's registered page; returns its ppn") \
+	X(68, bcache_writeback, 3, "(int disk, uint64_t start, size_t n): write registered pages home; returns how many") \
+	X(69, env_set_principal, 2, "(envid_t env, uint32_t principal): principal 0 only")
 
 #define SYSCALL_ENUM(num, name, nargs, doc) SYS_##name = num,
 #ifndef __ASSEMBLER__

@@ -1,6 +1,7 @@
 /*
- * The library OS as a program sees it (issue 3 subset). Every user program
- * includes this; later issues add the libc headers beside it.
+ * The library OS as a program sees it. Every user program may include
+ * this; the C library's headers (stdio.h, stdlib.h, unistd.h, ...) sit
+ * beside it and agree with it where both declare a function.
  */
 #ifndef CHITIN_LIBOS_H
 #define CHITIN_LIBOS_H
@@ -14,6 +15,7 @@
 #include "kern/abi/error.h"
 #include "kern/abi/syscall.h"
 #include "kern/abi/archive.h"
+#include "kern/abi/disk.h"
 
 /* --- system-call stubs (libos/syscall.c, generated from SYSCALL_LIST) ---
  * Each returns the raw result: >= 0 on success, -E_* on error. */
@@ -38,7 +40,37 @@ int64_t sys_ipc_recv(uintptr_t dst_va);
 int64_t sys_env_exit(int status) __attribute__((noreturn));
 int64_t sys_env_wait(envid_t child, int *status);
 int64_t sys_kdebug(int what, uint64_t arg);
+int64_t sys_slice_acquire(envid_t env, int cpu, int slot);
+int64_t sys_slice_release(int cpu, int slot);
+/* disk blocks and the buffer-cache registry (kern/abi/disk.h) */
+int64_t sys_disk_alloc(int disk, size_t n, uint64_t hint, uint32_t mode);
+int64_t sys_disk_free(int disk, uint64_t start, size_t n);
+int64_t sys_disk_chown(int disk, uint64_t start, size_t n, uint32_t principal);
+int64_t sys_disk_chmod(int disk, uint64_t start, size_t n, uint32_t mode);
+int64_t sys_disk_read(int disk, uint64_t start, size_t n, void *va);
+int64_t sys_disk_write(int disk, uint64_t start, size_t n, const void *va);
+int64_t sys_disk_flush(int disk);
+int64_t sys_bcache_map(int disk, uint64_t block, uintptr_t va, uint64_t perm);
+int64_t sys_bcache_writeback(int disk, uint64_t start, size_t n);
+int64_t sys_env_set_principal(envid_t env, uint32_t principal);
+int64_t sys_env_set_affinity(envid_t env, uint64_t cpumask);
 const char *syscall_name(int num);	/* "page_map", or NULL */
+
+/* sys_env_exofork as inline code, not a call. Use it when the child is to
+ * run on from the exofork (fork, dumbfork): the child resumes with the
+ * caller's %rsp, and a call's return address and frame below it would be
+ * reused by the parent's later calls before the child's stack is copied,
+ * so the child would "return" into whatever the parent called last. The
+ * caller must keep the result in a local whose address is not taken, and
+ * the child must not rely on other locals the parent changes afterwards. */
+static inline __attribute__((always_inline)) envid_t
+sys_env_exofork_inline(void)
+{
+	int64_t r = SYS_env_exofork;
+
+	asm volatile("syscall" : "+a" (r) : : "rcx", "r11", "memory");
+	return (envid_t)r;
+}
 
 /* --- the environment --- */
 extern const volatile struct env_export *thisenv;	/* my entry at UENVS */
@@ -61,7 +93,12 @@ int cprintf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 int vcprintf(const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(__printf__, 3, 4)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
-#define printf cprintf
+/* The next console character, waiting for it (only this thread waits
+ * when there are threads); a negative -E_* if the kernel refuses. Raw:
+ * no echo, no line editing (the console descriptor adds those). */
+int cgetchar(void);
+/* stdio.h's, on stdout and stdin (the console unless redirected). */
+int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 int puts(const char *s);
 int getchar(void);
 const char *errstr(int64_t err);	/* message of -E_xxx (or E_xxx) */
@@ -70,17 +107,9 @@ void _user_panic(const char *file, int line, const char *fmt, ...)
 #define panic(...)	_user_panic(__FILE__, __LINE__, __VA_ARGS__)
 #define assert(x)	do { if (!(x)) panic("assertion failed: %s", #x); } while (0)
 
-/* --- strings and memory (libos/string.c) --- */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strcpy(char *dst, const char *src);
-char *strchr(const char *s, int c);
-long strtol(const char *s, char **end, int base);
+/* --- strings and memory (libos/string.c; all of C's in string.h) --- */
+#include <string.h>
+long strtol(const char *s, char **end, int base);	/* as stdlib.h */
 
 /* --- exceptions --- */
 /* Exception vectors as utrapframe.vector carries them (Intel SDM vol. 3A,
@@ -117,6 +146,10 @@ const char *exception_mnemonic(int vector);
 typedef void (*exception_handler_t)(struct utrapframe *utf);
 int set_exception_handler(int vector, exception_handler_t h);
 int set_pgfault_handler(exception_handler_t h);
+/* Maps a fresh exception stack into env (0: me, or a child being built
+ * by hand) and registers the library's upcall there; fork and spawn do
+ * it for their children. Returns 0 or the kernel's error. */
+int exception_init(envid_t env);
 
 /* --- processes --- */
 envid_t fork(void);			/* copy-on-write; 0 in the child */

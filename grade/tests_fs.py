@@ -1,0 +1,87 @@
+"""Tests of the library file system (libos/fs/).
+
+Host tests (grade/hosttest.py) run the file system built for the host
+with AddressSanitizer and UBSan over the kernel's block-ownership format
+(libos/fs/host/): unit tests of every call, thousands of random calls
+checked against an in-memory model, crash injection with recovery and
+fsck, damaged images, and the mkfs and fsck programs; and
+grade/fs/crashboot.py, which kills QEMU at random moments of a
+write-heavy workload 20 times and checks the disk each time.
+
+Guest tests boot with the data disk obj/fs/data.img (mkfs: every program
+in /bin) as the second drive, IDE (hd1) or virtio-blk (vd0), opened with
+snapshot=on so that tests running at once never see each other's writes;
+the programs are in user/test/ (testfile, testbigfile, testmanyfiles,
+fsappend, fscorrupt). The corrupt images are made by grade/fs/corrupt.py.
+"""
+
+import os
+
+from hosttest import HostTest
+from testlib import Test, expect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FS = "obj/fs/"
+IMG = os.path.join(ROOT, "obj", "fs", "data.img")
+
+
+def drive(iface, image=IMG):
+    if iface == "virtio":
+        spec = "file=%s,format=raw,if=virtio,snapshot=on" % image
+    else:
+        spec = "file=%s,format=raw,if=ide,index=1,media=disk,snapshot=on" % image
+    return ["-drive", spec]
+
+
+def guest(name, prog, iface, steps, cpus=1, timeout=90, image=IMG):
+    return Test("fs-%s-%s" % (name, iface), cmdline="init=" + prog,
+                cpus=cpus, mem=256, qemu_args=drive(iface, image),
+                timeout=timeout, reject=[r"FAIL", r"killed by the kernel"],
+                steps=steps)
+
+
+def corrupt(kind, want):
+    image = os.path.join(ROOT, "obj", "fs", "corrupt-%s.img" % kind)
+    return guest("corrupt-" + kind, "fscorrupt", "ide", [
+        expect(want),
+        expect(r"^hello, world"),
+        expect(r"^fscorrupt: still running \(hello exited 0\)"),
+    ], image=image)
+
+
+TESTS = [
+    HostTest("fs-host-unit", [FS + "test_unit"], timeout=120),
+    HostTest("fs-host-model", [FS + "test_model"], timeout=240),
+    # 200 trials, each run twice (once to count the device calls, once
+    # cut at a random one of them)
+    HostTest("fs-host-crash", [FS + "test_crash"], timeout=400,
+             env={"CRASH_TRIALS": "200"},
+             expect=r"^crash: 200 trials, 0 failed"),
+    HostTest("fs-host-corrupt", [FS + "test_corrupt"], timeout=300),
+    HostTest("fs-host-tools", ["python3", "grade/fs/tooltest.py"],
+             timeout=300),
+    # QEMU killed 20 times during a write-heavy workload on one disk
+    HostTest("fs-crash-qemu", ["python3", "grade/fs/crashboot.py",
+                               "--trials", "20", "--accel", "{accel}"],
+             timeout=900, expect=r"^crashboot: 20 trials, 0 failed"),
+]
+
+for iface in ("ide", "virtio"):
+    TESTS += [
+        guest("testfile", "testfile", iface, [expect(r"^testfile: ok")]),
+        guest("testbigfile", "testbigfile", iface, [
+            expect(r"^testbigfile: wrote \d+ KiB"),
+            expect(r"^testbigfile: ok")], timeout=180),
+        guest("testmanyfiles", "testmanyfiles", iface, [
+            expect(r"^testmanyfiles: cached open"),
+            expect(r"^testmanyfiles: ok")], timeout=180),
+    ]
+
+TESTS += [
+    # two programs, spawned from the file system, appending at once
+    guest("append", "fsappend", "ide", [expect(r"^fsappend: ok")], cpus=4,
+          timeout=300),
+    corrupt("super", r"^fscorrupt: mount refused: superblock .*bad magic"),
+    corrupt("root", r"^fscorrupt: mount refused: root directory unusable"),
+    corrupt("log", r"^fscorrupt: mounted with a warning: log header"),
+]

@@ -1,0 +1,22 @@
+"""Hardening tests: hostile system calls from several envs on several
+CPUs (user/test/sysfuzz.c), then the kernel's page-accounting audit.
+The seed is fixed here so a failure repeats; `make fuzz`-style long runs
+pass their own (sysfuzz CALLS WORKERS SEED)."""
+
+from testlib import Test, expect
+
+REJECT = [r"sysfuzz: FAIL", r"killed by the kernel: .*sysfuzz: worker"]
+
+
+def fuzz_test(name, calls, workers, cpus, seed):
+    return Test(name, cmdline="init=sysfuzz %d %d %d" % (calls, workers, seed),
+                cpus=cpus, mem=256, timeout=240, reject=REJECT, steps=[
+                    expect(r"^sysfuzz: seed %d" % seed),
+                    expect(r"^sysfuzz: ok, kernel survived, audit clean"),
+                ])
+
+
+TESTS = [
+    fuzz_test("sysfuzz-1cpu", 3000, 2, 1, 7),
+    fuzz_test("sysfuzz-4cpu", 3000, 4, 4, 12345),
+]

@@ -1,0 +1,184 @@
+/*
+ * The buffer-cache registry (kern/bcache.h): an open-addressing hash
+ * table with linear probing, exported read-only, searched the same way
+ * by the kernel and by library code (BCACHE_HASH). Deletion shifts later
+ * members of a probe run back (no tombstones), so a search can stop at
+ * the first empty slot.
+ *
+ * At most BCACHE_MAX entries are in use, so probe runs stay short; when
+ * the table is at that limit, or memory is short, an idle entry is
+ * dropped (a clock hand): valid, not being read, not dirty, and mapped
+ * by no env.
+ */
+#include "bcache.h"
+#include "pmap.h"
+#include "uvm.h"
+#include "export.h"
+#include "sched.h"
+#include "assert.h"
+#include "abi/error.h"
+
+#define BCACHE_MAX	(BCACHE_SLOTS * 3 / 4)
+#define SLOT_MASK	(BCACHE_SLOTS - 1)
+
+static struct bcache_export *table;	/* table[BCACHE_SLOTS] at UBCACHE */
+static int nused;
+static int hand;			/* the clock hand for eviction */
+
+void
+bcache_init(void)
+{
+	table = export_alloc(sizeof(struct bcache_export) * BCACHE_SLOTS, UBCACHE);
+}
+
+/* The slot of (disk, block), or -1. */
+int
+bcache_lookup(int disk, uint64_t block)
+{
+	for (uint32_t i = BCACHE_HASH(disk, block), n = 0; n < BCACHE_SLOTS;
+	     i = (i + 1) & SLOT_MASK, n++) {
+		if (!table[i].flags)
+			return -1;
+		if (table[i].disk == disk && table[i].block == block)
+			return (int)i;
+	}
+	return -1;
+}
+
+struct bcache_export *
+bcache_slot(int slot)
+{
+	return &table[slot];
+}
+
+struct page *
+bcache_page(int slot)
+{
+	return &pages[table[slot].ppn];
+}
+
+/* The registry lets go of pg; it is freed if nothing else holds it. */
+static void
+release_page(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	assert(x->pins > 0);
+	if (--x->pins == 0 && x->maps == 0)
+		uvm_discard_unmapped(pg);
+}
+
+/* Is slot j's entry, whose home slot is k, still reachable if slot i
+ * (cyclically before j) becomes empty? Only if k lies in (i, j]. */
+static bool
+stays(uint32_t i, uint32_t j, uint32_t k)
+{
+	return i <= j ? (i < k && k <= j) : (i < k || k <= j);
+}
+
+/* Drops the registration in slot (its page pin too). */
+void
+bcache_remove(int slot)
+{
+	uint32_t i = (uint32_t)slot, j = i;
+
+	release_page(&pages[table[i].ppn]);
+	for (;;) {
+		j = (j + 1) & SLOT_MASK;
+		if (!table[j].flags)
+			break;
+		if (stays(i, j, BCACHE_HASH(table[j].disk, table[j].block)))
+			continue;
+		table[i] = table[j];
+		i = j;
+	}
+	table[i] = (struct bcache_export){ 0 };
+	nused--;
+}
+
+static bool
+idle(const struct bcache_export *x)
+{
+	const struct page_export *p = &page_ex[x->ppn];
+
+	return x->flags == BCACHE_VALID && p->maps == 0 && p->pins == 1;
+}
+
+/* Drops one idle registration (freeing its page); false if none is. */
+bool
+bcache_make_room(void)
+{
+	for (int n = 0; n < BCACHE_SLOTS; n++) {
+		hand = (hand + 1) & SLOT_MASK;
+		if (table[hand].flags && idle(&table[hand])) {
+			bcache_remove(hand);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Registers pg for (disk, block), not registered yet, with flags, taking
+ * a pin on pg. Returns the slot, or -E_NO_MEM when the table is at its
+ * limit and no entry is idle.
+ */
+int
+bcache_insert(int disk, uint64_t block, struct page *pg, uint16_t flags)
+{
+	uint32_t i;
+
+	assert(flags && bcache_lookup(disk, block) < 0);
+	if (nused >= BCACHE_MAX && !bcache_make_room())
+		return -E_NO_MEM;
+	if (page2ex(pg)->pins == UINT8_MAX)
+		return -E_BUSY;
+	for (i = BCACHE_HASH(disk, block); table[i].flags; i = (i + 1) & SLOT_MASK)
+		;
+	page2ex(pg)->pins++;
+	table[i] = (struct bcache_export){ .flags = flags, .disk = (uint16_t)disk,
+					   .block = block, .ppn = page2ppn(pg) };
+	nused++;
+	return (int)i;
+}
+
+/* Is a block of [start, start+n) on disk being read into the registry? */
+bool
+bcache_range_busy(int disk, uint64_t start, uint64_t n)
+{
+	if (n <= 64) {
+		for (uint64_t b = start; b < start + n; b++) {
+			int s = bcache_lookup(disk, b);
+			if (s >= 0 && (table[s].flags & BCACHE_BUSY))
+				return true;
+		}
+		return false;
+	}
+	for (int i = 0; i < BCACHE_SLOTS; i++)
+		if ((table[i].flags & BCACHE_BUSY) && table[i].disk == disk &&
+		    table[i].block >= start && table[i].block - start < n)
+			return true;
+	return false;
+}
+
+/* Drops every registration of [start, start+n) (none may be busy). */
+void
+bcache_drop_range(int disk, uint64_t start, uint64_t n)
+{
+	if (n <= 64) {
+		for (uint64_t b = start; b < start + n; b++) {
+			int s = bcache_lookup(disk, b);
+			if (s >= 0)
+				bcache_remove(s);
+		}
+		return;
+	}
+	for (int i = 0; i < BCACHE_SLOTS;) {
+		/* a removal may shift a later entry into slot i: look again */
+		if (table[i].flags && table[i].disk == disk &&
+		    table[i].block >= start && table[i].block - start < n)
+			bcache_remove(i);
+		else
+			i++;
+	}
+}

@@ -1,0 +1,903 @@
+/*
+ * NIC channels: the secure multiplexing of a NIC's DMA rings among
+ * applications (DESIGN.md, 3, Network; formats in kern/abi/nic.h).
+ *
+ * The kernel owns every device ring and the pages the device receives
+ * into. A frame the device filled is classified by the merged filter tree
+ * (kern/filter.c) and delivered into the rx ring of each channel it
+ * reaches, by copy into a page that channel donated, or by page flip:
+ * the filled page is mapped where the donated page was and the donated
+ * page replaces it in the device's ring. A full ring or a channel with no
+ * donated page drops the frame and counts it; nothing ever waits.
+ *
+ * Transmit is checked when a descriptor is taken: a frame lies in one
+ * page its channel's owner owns (not a ring page), its first
+ * NIC_TX_HDR_COPY bytes are copied into the kernel and the source check
+ * reads only that copy, which is what the device sends; the rest goes
+ * from the pinned user page. A rejected descriptor gets its error as its
+ * status and the channel goes on.
+ *
+ * Secure bindings: ring pages and donated pages are checked (mapped,
+ * writable, owned by the caller) and pinned when they are bound; the
+ * fast paths then use them through the direct map. Pins keep a page
+ * alive when its owner unmaps it or dies; the last unpin frees it.
+ *
+ * Locking: all under the big kernel lock, except nic_intr, which only
+ * acknowledges the device and marks it pending for nic_softirq.
+ */
+#include "nic.h"
+#include "filter.h"
+#include "env.h"
+#include "uvm.h"
+#include "pmap.h"
+#include "export.h"
+#include "syscall.h"
+#include "trap.h"
+#include "lapic.h"
+#include "ioapic.h"
+#include "cpu.h"
+#include "timer.h"
+#include "console.h"
+#include "string.h"
+#include "assert.h"
+#include "x86.h"
+#include "abi/error.h"
+
+#define PIN_MAX		250	/* page_export.pins is 8 bits wide */
+#define CHAN_IDENTS	32	/* source identities cached per channel */
+
+enum { TXS_FREE, TXS_INFLIGHT, TXS_FINAL };
+
+struct chan_buf {
+	struct page *pg;		/* pinned */
+	uintptr_t va;			/* where the owner mapped it */
+};
+
+struct chan {
+	bool open;
+	uint16_t gen;			/* bumped at close: stale tx completions */
+	struct nic *nic;
+	struct env *owner;
+	uint32_t flags;			/* NIC_CHAN_* */
+	uintptr_t ring_va;
+	struct page *ring_pg[NIC_CHAN_PAGES];	/* pinned */
+	struct nic_rxring *rx;		/* the ring pages, kernel view */
+	struct nic_txring *tx;
+	struct nic_bufq *bq;
+	struct nic_chan_export *ex;
+	/* the kernel's own indices: never read back from the rings */
+	uint32_t rx_prod;
+	uint32_t tx_cons, tx_done;
+	uint32_t bq_cons;
+	uint8_t tx_state[NIC_TXRING_SIZE];	/* TXS_* per tx slot */
+	bool tx_stalled;		/* stopped taking: device ring full */
+	/* donated pages, FIFO */
+	struct chan_buf buf[NIC_BUFQ_SIZE];
+	uint32_t buf_head, buf_tail;
+	/* source identities (from its exclusive filters) */
+	struct filter_ident ident[CHAN_IDENTS];
+	int nident;			/* > CHAN_IDENTS: look them up */
+	/* a blocked sys_nic_wait */
+	struct env *waiter;
+	uint64_t wait_deadline;		/* TSC; 0 = none */
+};
+
+struct nic nics[NIC_MAX];
+int nnics;
+
+static struct nic_exports *nic_ex;
+static struct chan chans[NIC_CHAN_MAX];
+static int timed_waiters;		/* waiters with a deadline */
+
+static uint32_t
+load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* --- pages --- */
+
+static bool
+page_pin(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	if (x->pins >= PIN_MAX)
+		return false;
+	x->pins++;
+	return true;
+}
+
+/* One binding fewer; a page neither mapped nor pinned is freed. */
+static void
+page_unpin(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	assert(x->pins > 0);
+	if (--x->pins == 0 && x->maps == 0)
+		uvm_discard_unmapped(pg);
+}
+
+/* The page e maps at page-aligned va if e owns it and may write it (or
+ * only read it, with !write); -E_FAULT or -E_PERM otherwise. */
+static int
+owned_page(struct env *e, uintptr_t va, bool write, struct page **out)
+{
+	uint64_t pte;
+	struct page *pg = uvm_lookup(e, va, &pte);
+
+	if (!pg || !(pte & PTE_U))
+		return -E_FAULT;
+	if ((write && !(pte & PTE_W)) || page2ex(pg)->kind != PAGEK_USER ||
+	    page2ex(pg)->owner != e->id)
+		return -E_PERM;
+	*out = pg;
+	return 0;
+}
+
+static bool
+is_ring_page(struct page *pg)
+{
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		for (int j = 0; chans[i].open && j < NIC_CHAN_PAGES; j++)
+			if (chans[i].ring_pg[j] == pg)
+				return true;
+	return false;
+}
+
+/* --- waking --- */
+
+static void
+chan_wake(struct chan *c)
+{
+	struct env *e = c->waiter;
+
+	if (!e)
+		return;
+	c->waiter = NULL;
+	if (c->wait_deadline)
+		timed_waiters--;
+	c->ex->waiting = 0;
+	c->ex->wakeups++;
+	e->tf.rax = 0;
+	env_set_status(e, ENV_RUNNABLE, WAIT_NONE);
+}
+
+static void
+wake_expired(void)
+{
+	uint64_t now = rdtsc();
+
+	for (int i = 0; i < NIC_CHAN_MAX && timed_waiters; i++) {
+		struct chan *c = &chans[i];
+		if (c->waiter && c->wait_deadline && now >= c->wait_deadline) {
+			c->waiter->tf.rax = (uint64_t)-E_AGAIN;
+			c->wait_deadline = 0;
+			timed_waiters--;
+			c->ex->waiting = 0;
+			env_set_status(c->waiter, ENV_RUNNABLE, WAIT_NONE);
+			c->waiter = NULL;
+		}
+	}
+}
+
+/* --- receive --- */
+
+/* Whether b may be flipped out: only this binding holds it, only the
+ * owner maps it, once, writable, still at b->va. Else we copy. */
+static bool
+flip_ok(struct chan *c, const struct chan_buf *b, uint64_t *pte)
+{
+	const struct page_export *x = page2ex(b->pg);
+
+	return x->pins == 1 && x->maps == 1 && x->owner == c->owner->id &&
+	       uvm_lookup(c->owner, b->va, pte) == b->pg && (*pte & PTE_W);
+}
+
+/*
+ * The device's page pg (holding len bytes) takes the place of donated
+ * page b in the owner's address space; b becomes the kernel's and is
+ * returned, to go to the device. The rest of pg is zeroed: it may hold
+ * an older frame of someone else.
+ */
+static struct page *
+flip(struct chan *c, struct chan_buf *b, struct page *pg, size_t len, uint64_t pte)
+{
+	memset((uint8_t *)page2kva(pg) + len, 0, PGSIZE - len);
+	uvm_adopt_page(pg, c->owner);
+	if (uvm_insert(c->owner, pg, b->va, pte & PERM_USER_OK) < 0) {
+		uvm_page_disown(pg);	/* cannot happen: the PTE exists */
+		return NULL;
+	}
+	page2ex(b->pg)->pins--;
+	uvm_page_disown(b->pg);
+	return b->pg;
+}
+
+/*
+ * Delivers frame (len bytes in the device's page pg) to c, tagged with
+ * filter and flags. Returns the page the device slot gets back: pg, or
+ * the donated page that replaced it by a flip.
+ */
+static struct page *
+deliver(struct chan *c, struct page *pg, size_t len, int filter, uint16_t flags,
+	bool may_flip)
+{
+	struct chan_buf b;
+	struct page *back = pg, *flipped = NULL;
+	struct nic_rxdesc *d;
+	uint64_t pte;
+
+	if (c->rx_prod - c->rx->cons >= NIC_RXRING_SIZE) {
+		c->ex->rx_ring_full++;
+		return pg;
+	}
+	if (c->buf_head == c->buf_tail) {
+		c->ex->rx_no_buf++;
+		return pg;
+	}
+	b = c->buf[c->buf_head++ % NIC_BUFQ_SIZE];
+	c->ex->rx_bufs--;
+	if (may_flip && (c->flags & NIC_CHAN_FLIP) && flip_ok(c, &b, &pte))
+		flipped = flip(c, &b, pg, len, pte);
+	if (flipped) {
+		back = flipped;
+		flags |= NIC_RX_FLIPPED;
+		c->ex->rx_flipped++;
+	} else {
+		memcpy(page2kva(b.pg), page2kva(pg), len);
+		page_unpin(b.pg);
+	}
+	d = &c->rx->desc[c->rx_prod % NIC_RXRING_SIZE];
+	*d = (struct nic_rxdesc){ b.va, (uint16_t)len, flags, filter };
+	asm volatile("" ::: "memory");	/* x86 keeps stores in order */
+	c->rx->prod = ++c->rx_prod;
+	c->ex->rx_frames++;
+	c->ex->rx_bytes += len;
+	if (filter >= 0)
+		filter_hit(filter);
+	chan_wake(c);
+	return back;
+}
+
+/* Classifies one frame and delivers it; returns the page for the slot. */
+static struct page *
+demux(struct nic *n, struct page *pg, size_t len)
+{
+	int ids[FILTER_MATCH_MAX], k, seen[FILTER_MATCH_MAX], nseen = 0;
+	uint64_t t0 = rdtsc(), steps;
+
+	k = filter_classify(n->id, page2kva(pg), len, ids, FILTER_MATCH_MAX, &steps);
+	n->ex->demux_cycles += rdtsc() - t0;
+	n->ex->demux_frames++;
+	n->ex->demux_steps += steps;
+	if (k == 0) {
+		if (n->ex->default_chan >= 0)
+			return deliver(&chans[n->ex->default_chan], pg, len, -1,
+				       NIC_RX_DEFAULT, true);
+		n->ex->rx_unclaimed++;
+		return pg;
+	}
+	if (k == 1)
+		return deliver(&chans[filter_chan(ids[0])], pg, len, ids[0],
+			       filter_shared(ids[0]) ? NIC_RX_SHARED : 0, true);
+	for (int i = 0; i < k; i++) {	/* copies; one per channel */
+		int ch = filter_chan(ids[i]), j;
+		for (j = 0; j < nseen && seen[j] != ch; j++)
+			;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = ch;
+		deliver(&chans[ch], pg, len, ids[i],
+			filter_shared(ids[i]) ? NIC_RX_SHARED : 0, false);
+	}
+	return pg;
+}
+
+static void
+nic_rx(struct nic *n)
+{
+	int slot, len, done = 0;
+
+	for (int budget = n->rx_slots; budget > 0; budget--) {
+		len = n->ops->rx_next(n, &slot);
+		if (len == -1)
+			break;
+		struct page *pg = n->rx_page[slot];
+		if (len < NIC_FRAME_MIN || len > NIC_FRAME_MAX) {
+			n->ex->rx_malformed++;
+		} else {
+			n->ex->rx_frames++;
+			n->ex->rx_bytes += len;
+			pg = demux(n, pg, len);
+		}
+		n->rx_page[slot] = pg;
+		n->ops->rx_give(n, slot, page2pa(pg));
+		done++;
+	}
+	if (done)
+		n->ops->rx_kick(n);
+}
+
+/* --- transmit --- */
+
+/* Marks final the slots whose status is final, in order. */
+static void
+tx_advance(struct chan *c)
+{
+	uint32_t old = c->tx_done;
+
+	while (c->tx_done != c->tx_cons &&
+	       c->tx_state[c->tx_done % NIC_TXRING_SIZE] == TXS_FINAL)
+		c->tx_state[c->tx_done++ % NIC_TXRING_SIZE] = TXS_FREE;
+	if (c->tx_done != old) {
+		asm volatile("" ::: "memory");
+		c->tx->done = c->tx_done;
+		chan_wake(c);
+	}
+}
+
+static void chan_tx(struct chan *c);
+
+/* Completions from the device: unpin, report, resume stalled channels. */
+static void
+nic_tx_reap(struct nic *n)
+{
+	bool stalled = false;
+
+	for (int k = n->ops->tx_reap(n); k > 0 && n->txq_head != n->txq_tail; k--) {
+		struct nic_txinfo *ti = &n->txq[n->txq_head++ % NIC_TXQ_MAX];
+		struct chan *c = ti->chan >= 0 ? &chans[ti->chan] : NULL;
+		if (ti->pg)
+			page_unpin(ti->pg);
+		if (!c || !c->open || c->gen != ti->gen)
+			continue;
+		c->tx->desc[ti->idx % NIC_TXRING_SIZE].status = NIC_TX_SENT;
+		c->tx_state[ti->idx % NIC_TXRING_SIZE] = TXS_FINAL;
+		c->ex->tx_inflight--;
+		tx_advance(c);
+	}
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		if (chans[i].open && chans[i].nic == n && chans[i].tx_stalled) {
+			chans[i].tx_stalled = false;
+			stalled = true;
+			chan_tx(&chans[i]);
+		}
+	if (stalled)
+		n->ops->tx_kick(n);
+}
+
+static bool
+ident_ok(const struct filter_ident *id, const uint8_t *h, size_t hlen)
+{
+	uint16_t type = h[12] << 8 | h[13];
+
+	if (type == 0x0806)		/* ARP: sender MAC checked by the caller */
+		return hlen >= 32 && load_be32(h + 28) == id->ip;
+	if (type != 0x0800 || hlen < 34 || load_be32(h + 26) != id->ip)
+		return false;
+	if (id->proto >= 0 && h[23] != id->proto)
+		return false;
+	if (id->port >= 0) {
+		size_t l4 = 14 + 4 * (h[14] & 0xf);
+		if ((h[14] & 0xf) < 5 || hlen < l4 + 2 || (h[l4] << 8 | h[l4 + 1]) != id->port)
+			return false;
+	}
+	return true;
+}
+
+/* Is the frame whose first hlen bytes are h (a kernel copy) from c? */
+static bool
+source_ok(struct chan *c, const uint8_t *h, size_t hlen)
+{
+	struct filter_ident id;
+
+	if (memcmp(h + 6, c->nic->ex->mac, 6) != 0)
+		return false;
+	if ((h[12] << 8 | h[13]) == 0x0806 && (hlen < 28 || memcmp(h + 22, c->nic->ex->mac, 6)))
+		return false;
+	if (c->nident == 0)		/* a raw channel: the administrator's */
+		return c->owner->ex->principal == 0;
+	for (int i = 0; i < c->nident && i < CHAN_IDENTS; i++)
+		if (ident_ok(&c->ident[i], h, hlen))
+			return true;
+	if (c->nident <= CHAN_IDENTS)
+		return false;
+	for (int f = 0; f < NIC_FILTERS_MAX; f++)
+		if (filter_chan(f) == c - chans && filter_ident(f, &id) && ident_ok(&id, h, hlen))
+			return true;
+	return false;
+}
+
+/*
+ * Checks descriptor d (a copy) of c: fills hdr/hlen with the kernel copy
+ * of its headers and *pg, *data, *dlen with the rest. Returns 0 or an
+ * error with *why set to a NIC_TXERR_* reason.
+ */
+static int
+tx_check(struct chan *c, const struct nic_txdesc *d, uint8_t *hdr, size_t *hlen,
+	 struct page **pg, physaddr_t *data, size_t *dlen, int *why)
+{
+	size_t off = d->va & (PGSIZE - 1);
+	int r;
+
+	*why = NIC_TXERR_LEN;
+	if (d->len < NIC_FRAME_MIN || d->len > NIC_FRAME_MAX)
+		return -E_INVAL;
+	*why = NIC_TXERR_ADDR;
+	if (d->va >= UTOP)
+		return -E_FAULT;
+	if (off + d->len > PGSIZE)
+		return -E_RANGE;
+	*why = NIC_TXERR_PAGE;
+	if ((r = owned_page(c->owner, d->va - off, false, pg)) < 0)
+		return r;
+	if (is_ring_page(*pg))
+		return -E_PERM;
+	if (page2ex(*pg)->pins >= PIN_MAX)
+		return -E_BUSY;
+	*hlen = MIN(d->len, NIC_TX_HDR_COPY);
+	memcpy(hdr, (uint8_t *)page2kva(*pg) + off, *hlen);
+	*why = NIC_TXERR_SPOOF;
+	if (!source_ok(c, hdr, *hlen))
+		return -E_PERM;
+	*dlen = d->len - *hlen;
+	*data = page2pa(*pg) + off + *hlen;
+	return 0;
+}
+
+/* Takes c's new tx descriptors while the device has room. */
+static void
+chan_tx(struct chan *c)
+{
+	struct nic *n = c->nic;
+	uint32_t avail = c->tx->prod - c->tx_cons;
+	uint32_t room = NIC_TXRING_SIZE - (c->tx_cons - c->tx_done);
+	uint8_t hdr[NIC_TX_HDR_COPY];
+
+	if (avail > room)		/* a wild prod: take what fits */
+		avail = room;
+	for (; avail > 0; avail--) {
+		uint32_t i = c->tx_cons % NIC_TXRING_SIZE;
+		struct nic_txdesc d = c->tx->desc[i];
+		struct page *pg;
+		physaddr_t data;
+		size_t hlen, dlen;
+		int why, r = tx_check(c, &d, hdr, &hlen, &pg, &data, &dlen, &why);
+
+		if (r < 0) {
+			c->tx->desc[i].status = r;
+			c->tx_state[i] = TXS_FINAL;
+			c->ex->tx_rejected[why]++;
+		} else {
+			if (n->txq_tail - n->txq_head >= NIC_TXQ_MAX ||
+			    n->ops->tx_post(n, hdr, hlen, data, dlen) < 0) {
+				c->tx_stalled = true;
+				n->ex->tx_full++;
+				break;
+			}
+			if (dlen)
+				page_pin(pg);
+			n->txq[n->txq_tail++ % NIC_TXQ_MAX] = (struct nic_txinfo){
+				dlen ? pg : NULL, (int16_t)(c - chans), c->gen, c->tx_cons };
+			c->tx_state[i] = TXS_INFLIGHT;
+			c->ex->tx_inflight++;
+			c->ex->tx_frames++;
+			c->ex->tx_bytes += d.len;
+			n->ex->tx_frames++;
+			n->ex->tx_bytes += d.len;
+		}
+		c->tx_cons++;
+	}
+	c->tx->cons = c->tx_cons;
+	tx_advance(c);
+}
+
+/* Takes the pages c's owner posted since the last time. */
+static void
+chan_take_bufs(struct chan *c)
+{
+	uint32_t avail = c->bq->prod - c->bq_cons;
+
+	if (avail > NIC_BUFQ_SIZE)
+		avail = NIC_BUFQ_SIZE;
+	for (; avail > 0 && c->buf_tail - c->buf_head < NIC_BUFQ_SIZE; avail--) {
+		uintptr_t va = c->bq->va[c->bq_cons++ % NIC_BUFQ_SIZE];
+		struct page *pg;
+		if (uvm_check_va(va) < 0 || owned_page(c->owner, va, true, &pg) < 0 ||
+		    is_ring_page(pg) || !page_pin(pg)) {
+			c->ex->buf_rejected++;
+			continue;
+		}
+		c->buf[c->buf_tail++ % NIC_BUFQ_SIZE] = (struct chan_buf){ pg, va };
+		c->ex->rx_bufs++;
+	}
+	c->bq->cons = c->bq_cons;
+}
+
+/* --- the device side --- */
+
+/* Everything the device has for us: link, completions, frames. */
+static void
+nic_service(struct nic *n)
+{
+	n->ex->link_up = n->ops->link_up(n);
+	n->ex->rx_missed = n->ops->missed(n);
+	nic_tx_reap(n);
+	nic_rx(n);
+}
+
+/* The interrupt: acknowledge every NIC on this vector; the work waits
+ * for nic_softirq (no big kernel lock here). */
+static void
+nic_intr(struct trapframe *tf)
+{
+	for (int i = 0; i < nnics; i++)
+		if (nics[i].vector == (int)tf->vector && nics[i].ops->irq_ack(&nics[i])) {
+			nics[i].pending = true;
+			nics[i].ex->irqs++;
+		}
+	lapic_eoi();
+}
+
+void
+nic_softirq(void)
+{
+	for (int i = 0; i < nnics; i++)
+		if (nics[i].pending) {
+			nics[i].pending = false;
+			nic_service(&nics[i]);
+		}
+	if (timed_waiters)
+		wake_expired();
+}
+
+void
+nic_attach_irq(struct nic *n, int irq)
+{
+	if (irq <= 0 || irq >= 24) {
+		cprintf("nic%d: no usable interrupt line (%d): polling only\n", n->id, irq);
+		return;
+	}
+	n->vector = T_IRQ0 + irq;
+	n->ex->irq = irq;
+	trap_set_handler(n->vector, nic_intr);
+	if (irq < ISA_IRQS)	/* PIIX routes PCI links to ISA IRQs; the MADT says how */
+		ioapic_route(irq, n->vector, bsp->apic_id);
+	else
+		ioapic_route_gsi(irq, n->vector, bsp->apic_id, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW);
+}
+
+struct nic *
+nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
+	     const char *model, int rx_slots)
+{
+	struct nic *n;
+
+	if (nnics == NIC_MAX || !nic_ex)
+		return NULL;
+	assert(rx_slots > 0 && rx_slots <= NIC_RX_SLOTS_MAX);
+	n = &nics[nnics];
+	n->id = nnics;
+	n->ops = ops;
+	n->priv = priv;
+	n->ex = &nic_ex->nic[nnics];
+	n->rx_slots = rx_slots;
+	memcpy(n->ex->mac, mac, 6);
+	strlcpy(n->ex->model, model, sizeof(n->ex->model));
+	for (int i = 0; i < rx_slots; i++) {
+		n->rx_page[i] = page_alloc(PAGE_ZERO);
+		if (!n->rx_page[i])
+			panic("nic: out of memory for receive buffers");
+		ops->rx_give(n, i, page2pa(n->rx_page[i]));
+	}
+	ops->rx_kick(n);
+	n->ex->link_up = ops->link_up(n);
+	n->ex->present = 1;
+	nic_ex->nnic = ++nnics;
+	cprintf("nic%d: %s %02x:%02x:%02x:%02x:%02x:%02x, link %s, %d rx buffers\n",
+		n->id, model, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		n->ex->link_up ? "up" : "down", rx_slots);
+	return n;
+}
+
+void
+nic_init(void)
+{
+	nic_ex = export_alloc(sizeof(*nic_ex), UNICS);
+	static_assert(sizeof(*nic_ex) <= UNICS_MAX, "the NIC export outgrew UNICS");
+	nic_ex->chan_max = NIC_CHAN_MAX;
+	nic_ex->filters_max = NIC_FILTERS_MAX;
+	for (int i = 0; i < NIC_MAX; i++)
+		nic_ex->nic[i].default_chan = -1;
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		chans[i].ex = &nic_ex->chan[i];
+	filter_init(nic_ex->filter);
+}
+
+/* --- channels --- */
+
+/* The channel id a[0] of cur: *out, or -E_INVAL (no such channel) or
+ * -E_PERM (another env's). */
+static int
+chan_get(struct env *cur, uint64_t id, struct chan **out)
+{
+	if (id >= NIC_CHAN_MAX || !chans[id].open)
+		return -E_INVAL;
+	if (chans[id].owner != cur)
+		return -E_PERM;
+	*out = &chans[id];
+	return 0;
+}
+
+/* Filter id joined c: its identity, if it gives one, joins c's. */
+static void
+chan_ident_add(struct chan *c, int id)
+{
+	struct filter_ident fi;
+
+	if (!filter_ident(id, &fi))
+		return;
+	if (c->nident < CHAN_IDENTS)
+		c->ident[c->nident] = fi;
+	c->nident++;
+}
+
+/* c's source identities, from its exclusive filters, afresh. */
+static void
+chan_idents(struct chan *c)
+{
+	struct filter_ident id;
+
+	c->nident = 0;
+	for (int f = 0; f < NIC_FILTERS_MAX; f++)
+		if (filter_chan(f) == c - chans && filter_ident(f, &id)) {
+			if (c->nident < CHAN_IDENTS)
+				c->ident[c->nident] = id;
+			c->nident++;
+		}
+}
+
+static void
+chan_close(struct chan *c)
+{
+	struct nic *n = c->nic;
+	int id = c - chans;
+
+	n->ex->nfilters -= filter_remove_chan(id);
+	if (n->ex->default_chan == id)
+		n->ex->default_chan = -1;
+	while (c->buf_head != c->buf_tail)
+		page_unpin(c->buf[c->buf_head++ % NIC_BUFQ_SIZE].pg);
+	if (c->waiter) {
+		if (c->wait_deadline)
+			timed_waiters--;
+		c->waiter = NULL;
+	}
+	/* Frames in flight keep their data pages pinned until the device
+	 * is done; the completion sees the new generation and stops there. */
+	for (int i = 0; i < NIC_CHAN_PAGES; i++)
+		page_unpin(c->ring_pg[i]);
+	c->open = false;
+	c->gen++;
+	n->ex->nchan--;
+	memset(c->ex, 0, sizeof(*c->ex));
+}
+
+void
+nic_env_gone(struct env *e)
+{
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		if (chans[i].open && chans[i].owner == e)
+			chan_close(&chans[i]);
+}
+
+/* Checks the ring pages at va for cur; fills pg[]. */
+static int
+ring_pages(struct env *cur, uintptr_t va, struct page **pg)
+{
+	int r;
+
+	if (uvm_check_va(va) < 0 || va > UTOP - NIC_CHAN_PAGES * PGSIZE)
+		return -E_INVAL;
+	for (int i = 0; i < NIC_CHAN_PAGES; i++) {
+		if ((r = owned_page(cur, va + i * PGSIZE, true, &pg[i])) < 0)
+			return r;
+		if (page2ex(pg[i])->pins >= PIN_MAX || is_ring_page(pg[i]))
+			return -E_BUSY;
+		for (int j = 0; j < i; j++)
+			if (pg[j] == pg[i])
+				return -E_INVAL;
+	}
+	return 0;
+}
+
+static void
+chan_setup(struct chan *c, struct nic *n, struct env *cur, uintptr_t va,
+	   uint32_t flags, struct page **pg)
+{
+	uint16_t gen = c->gen;
+	struct nic_chan_export *ex = c->ex;
+
+	memset(c, 0, sizeof(*c));
+	c->open = true;
+	c->gen = gen;
+	c->ex = ex;
+	c->nic = n;
+	c->owner = cur;
+	c->flags = flags;
+	c->ring_va = va;
+	for (int i = 0; i < NIC_CHAN_PAGES; i++) {
+		c->ring_pg[i] = pg[i];
+		page_pin(pg[i]);
+	}
+	c->rx = page2kva(pg[0]);
+	c->tx = page2kva(pg[1]);
+	c->bq = page2kva(pg[2]);
+	*c->rx = (struct nic_rxring){ .size = NIC_RXRING_SIZE };
+	*c->tx = (struct nic_txring){ .size = NIC_TXRING_SIZE };
+	*c->bq = (struct nic_bufq){ .size = NIC_BUFQ_SIZE };
+	memset(c->ex, 0, sizeof(*c->ex));
+	c->ex->owner = cur->id;
+	c->ex->nic = n->id;
+	c->ex->flags = flags;
+	c->ex->ring_va = va;
+	n->ex->nchan++;
+}
+
+/*
+ * Opens a channel on NIC a[0] with the NIC_CHAN_PAGES pages at a[1] as
+ * its rings, flags a[2] (NIC_CHAN_*). Returns the channel id. Errors:
+ * -E_INVAL (bad NIC, flags or address, a page given twice), -E_FAULT (a
+ * page not mapped), -E_PERM (not the caller's, not writable; a default
+ * channel wanted by a principal other than 0), -E_BUSY (a page already a
+ * ring, or pinned too often; the NIC already has a default channel),
+ * -E_QUOTA (no free channel).
+ */
+int64_t
+sys_nic_open(struct env *cur, const uint64_t *a)
+{
+	struct page *pg[NIC_CHAN_PAGES];
+	uint32_t flags = (uint32_t)a[2];
+	struct nic *n;
+	int r, id;
+
+	if (a[0] >= (uint64_t)nnics || a[2] != flags || (flags & ~NIC_CHAN_FLAGS))
+		return -E_INVAL;
+	n = &nics[a[0]];
+	if ((r = ring_pages(cur, a[1], pg)) < 0)
+		return r;
+	if (flags & NIC_CHAN_DEFAULT) {
+		if (cur->ex->principal != 0)
+			return -E_PERM;
+		if (n->ex->default_chan >= 0)
+			return -E_BUSY;
+	}
+	for (id = 0; id < NIC_CHAN_MAX && chans[id].open; id++)
+		;
+	if (id == NIC_CHAN_MAX)
+		return -E_QUOTA;
+	chan_setup(&chans[id], n, cur, a[1], flags, pg);
+	if (flags & NIC_CHAN_DEFAULT)
+		n->ex->default_chan = id;
+	return id;
+}
+
+/* Closes channel a[0]: its filters go, its pages are released (frames
+ * in flight finish first). -E_INVAL, -E_PERM as chan_get. */
+int64_t
+sys_nic_close(struct env *cur, const uint64_t *a)
+{
+	struct chan *c;
+	int r = chan_get(cur, a[0], &c);
+
+	if (r < 0)
+		return r;
+	chan_close(c);
+	return 0;
+}
+
+/*
+ * Installs the filter at a[1] on channel a[0]; returns its id. Errors:
+ * chan_get's, -E_FAULT (unreadable), -E_INVAL (malformed: see
+ * filter_check), -E_EXISTS (overlaps another claim on the NIC),
+ * -E_QUOTA (the filter table is full).
+ */
+int64_t
+sys_nic_filter_add(struct env *cur, const uint64_t *a)
+{
+	struct nic_filter in, f;
+	struct chan *c;
+	int r = chan_get(cur, a[0], &c);
+
+	if (r < 0)
+		return r;
+	if (copy_from_user(cur, &in, a[1], sizeof(in)) < 0)
+		return -E_FAULT;
+	if ((r = filter_check(&in, &f)) < 0)
+		return r;
+	if (filter_conflict(c->nic->id, &f) >= 0)
+		return -E_EXISTS;
+	if ((r = filter_install(c->nic->id, c - chans, &f)) < 0)
+		return r;
+	c->nic->ex->nfilters++;
+	c->ex->nfilters++;
+	chan_ident_add(c, r);
+	return r;
+}
+
+/* Removes filter a[1] of channel a[0]; -E_NOT_FOUND if it is not one. */
+int64_t
+sys_nic_filter_remove(struct env *cur, const uint64_t *a)
+{
+	struct chan *c;
+	int r = chan_get(cur, a[0], &c);
+
+	if (r < 0)
+		return r;
+	if (a[1] >= NIC_FILTERS_MAX || filter_chan(a[1]) != c - chans)
+		return -E_NOT_FOUND;
+	filter_remove(a[1]);
+	c->nic->ex->nfilters--;
+	c->ex->nfilters--;
+	chan_idents(c);
+	return 0;
+}
+
+static void
+chan_kick(struct chan *c, uint32_t what)
+{
+	if (what & NIC_KICK_BUF)
+		chan_take_bufs(c);
+	if (what & NIC_KICK_TX) {
+		chan_tx(c);
+		c->nic->ops->tx_kick(c->nic);
+	}
+	if (what & NIC_KICK_POLL)
+		nic_service(c->nic);
+}
+
+/* Takes channel a[0]'s new tx descriptors and posted pages and polls the
+ * device, as a[1] (NIC_KICK_*) says. -E_INVAL for unknown bits. */
+int64_t
+sys_nic_kick(struct env *cur, const uint64_t *a)
+{
+	struct chan *c;
+	int r = chan_get(cur, a[0], &c);
+
+	if (r < 0)
+		return r;
+	if (a[1] & ~(uint64_t)NIC_KICK_ALL)
+		return -E_INVAL;
+	chan_kick(c, a[1]);
+	return 0;
+}
+
+/*
+ * Kicks channel a[0] (everything), then returns 0 at once if its rx ring
+ * holds frames, else blocks until a frame or a tx completion arrives (0)
+ * or a[1] microseconds pass (-E_AGAIN; 0 = do not block, ~0 = forever).
+ */
+int64_t
+sys_nic_wait(struct env *cur, const uint64_t *a)
+{
+	struct chan *c;
+	uint64_t us = a[1];
+	int r = chan_get(cur, a[0], &c);
+
+	if (r < 0)
+		return r;
+	chan_kick(c, NIC_KICK_ALL);
+	if (c->rx_prod != c->rx->cons)
+		return 0;
+	if (us == 0)
+		return -E_AGAIN;
+	c->waiter = cur;
+	c->wait_deadline = us >= (1ULL << 40) ? 0 : rdtsc() + us * (tsc_hz / 1000000);
+	if (c->wait_deadline)
+		timed_waiters++;
+	c->ex->waiting = 1;
+	cur->tf.rax = (uint64_t)-E_AGAIN;
+	syscall_block(cur, WAIT_NIC);
+}

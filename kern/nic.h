@@ -1,0 +1,84 @@
+/*
+ * The NIC layer: what a driver (kern/e1000.c, kern/virtio_net.c) gives
+ * the kernel and what it gets from it. A driver owns its device's
+ * registers and hardware descriptor rings and nothing else; kern/nic.c
+ * owns the receive pages, the channels, the filters (kern/filter.c) and
+ * the export at UNICS.
+ *
+ * Locking: everything but the interrupt handler runs under the big
+ * kernel lock. The handler (nic_intr) only acknowledges the device and
+ * marks it pending; the work happens in nic_softirq, which trap_resume
+ * calls with the lock held, or in a polling system call.
+ */
+#ifndef CHITIN_KERN_NIC_H
+#define CHITIN_KERN_NIC_H
+#include "kernel.h"
+#include "abi/nic.h"
+
+#define NIC_RX_SLOTS_MAX	256	/* receive buffers a device may hold */
+#define NIC_TXQ_MAX		256	/* frames a device may have in flight */
+
+struct nic;
+
+/*
+ * A driver's operations. Slots name receive buffers (0 .. rx_slots-1);
+ * the device fills them in the order they were given and the driver
+ * reports them in that order. Transmitted frames complete in the order
+ * they were posted.
+ */
+struct nic_ops {
+	/* Queue a frame: hlen bytes at hdr (kernel memory, copied by the
+	 * driver before it returns) then, if dlen, dlen bytes at physical
+	 * address data. -E_AGAIN when the ring is full. */
+	int (*tx_post)(struct nic *n, const void *hdr, size_t hlen,
+		       physaddr_t data, size_t dlen);
+	void (*tx_kick)(struct nic *n);		/* tell the device about posts */
+	int (*tx_reap)(struct nic *n);		/* frames completed since last call */
+	/* The next filled slot: its frame length, or -1 if none, or -2
+	 * (slot still set) for a frame the device marked bad. */
+	int (*rx_next)(struct nic *n, int *slot);
+	void (*rx_give)(struct nic *n, int slot, physaddr_t pa);	/* refill */
+	void (*rx_kick)(struct nic *n);		/* tell the device about refills */
+	bool (*irq_ack)(struct nic *n);		/* hard irq: read-and-clear; ours? */
+	bool (*link_up)(struct nic *n);
+	uint64_t (*missed)(struct nic *n);	/* frames the device dropped so far */
+};
+
+/* One in-flight transmitted frame, in posting order. */
+struct nic_txinfo {
+	struct page *pg;		/* the pinned data page, or NULL */
+	int16_t chan;			/* the channel, or -1 */
+	uint16_t gen;			/* the channel's generation then */
+	uint32_t idx;			/* its tx ring index */
+};
+
+struct nic {
+	int id;				/* index in nics[] and the export */
+	const struct nic_ops *ops;
+	void *priv;			/* the driver's state */
+	struct nic_export *ex;		/* its export slot */
+	int vector;			/* its interrupt vector, 0 if none */
+	volatile bool pending;		/* the interrupt handler saw work */
+	int rx_slots;			/* receive buffers given to the device */
+	struct page *rx_page[NIC_RX_SLOTS_MAX];	/* the page in each slot */
+	struct nic_txinfo txq[NIC_TXQ_MAX];	/* frames in flight, FIFO */
+	uint32_t txq_head, txq_tail;	/* oldest, next free */
+};
+
+extern struct nic nics[NIC_MAX];
+extern int nnics;
+
+/* Drivers: register a device whose rings are ready to take rx_slots
+ * receive buffers (handed over through ops->rx_give). NULL if full. */
+struct nic *nic_register(const struct nic_ops *ops, void *priv,
+			 const uint8_t mac[6], const char *model, int rx_slots);
+/* Route the device's legacy INTx line (PCI interrupt line irq) to
+ * nic_intr; NICs may share a line. */
+void nic_attach_irq(struct nic *n, int irq);
+
+void nic_init(void);		/* the export; before any driver */
+void nic_softirq(void);		/* pending device work; big kernel lock held */
+struct env;
+void nic_env_gone(struct env *e);	/* close e's channels (env_destroy) */
+
+#endif

@@ -1,0 +1,786 @@
+/*
+ * The disk-block system calls (the contract is in kern/abi/disk.h).
+ *
+ * Each call checks everything first (the disk, the range, the map's
+ * permission for every block, the user memory) and only then acts. A
+ * call that needs the device builds an operation (struct disk_op): the
+ * user pages it reads into or writes from are pinned (page_ex pins, so
+ * they outlive an unmap or the env's death) and handed to the device as
+ * they are when the buffer is page-aligned, else bounce pages are copied;
+ * the env sleeps (WAIT_DISK) until disk_reap has seen every request of
+ * the operation finish, and op_finish wakes it with the result.
+ *
+ * A call that meets a block being read into the registry, or finds no
+ * free operation, sleeps and is restarted from scratch (its %rip moved
+ * back over the syscall instruction) after the next operation finishes.
+ *
+ * Everything here runs under the big kernel lock.
+ */
+#include "syscall.h"
+#include "disk.h"
+#include "blockmap.h"
+#include "bcache.h"
+#include "env.h"
+#include "uvm.h"
+#include "pmap.h"
+#include "sched.h"
+#include "string.h"
+#include "assert.h"
+#include "abi/error.h"
+
+#define NOPS		24	/* operations in flight, system-wide */
+/* Requests per operation: a read of DISK_IO_MAX blocks in runs broken by
+ * registered or zero blocks needs DISK_IO_MAX / 2 + 1 at most, a write
+ * DISK_IO_MAX / max_pages (drivers take at least 2 pages a request). */
+#define OP_REQS		(DISK_IO_MAX / 2 + 1)
+
+enum { OP_READ = 1, OP_WRITE, OP_FLUSH, OP_FILL, OP_WRITEBACK };
+
+struct disk_op {
+	bool busy;
+	uint8_t kind;			/* OP_* */
+	bool bounce;			/* pg[] are kernel pages standing in for uva */
+	envid_t env;			/* who waits for it */
+	struct disk *disk;
+	int pending;			/* requests not finished */
+	int status;			/* 0, or the first error */
+	int64_t result;			/* the call's answer if all went well */
+	uintptr_t uva;			/* READ with bounce: where the data goes */
+	uint64_t block;			/* FILL: the block */
+	uint32_t cursor;		/* FLUSH: the map pages taken so far */
+	bool last_round;		/* FLUSH: the device flush is queued */
+	uintptr_t map_va;		/* FILL: where to map it, and how */
+	uint64_t map_perm;
+	uint32_t npages;		/* pages in pg[] */
+	struct page *pg[DISK_IO_MAX];	/* released (unpinned or freed) at the end */
+	uint32_t ppn[DISK_IO_MAX];	/* the pages the requests use */
+	uint32_t nreqs;
+	struct disk_req req[OP_REQS];
+};
+
+static struct disk_op ops[NOPS];
+
+/* Envs sleeping in a disk call: for an operation, or (op NULL) to have
+ * their call restarted. Indexed by ENVX; id tells a stale entry. */
+static struct {
+	envid_t id;
+	struct disk_op *op;
+} waiters[NENV];
+static int nrestart;
+
+static void op_req_done(struct disk_req *r);
+static void op_submit(struct disk_op *op);
+static void flush_plan(struct disk_op *op);
+
+/* ---- sleeping and waking ---- */
+
+static void __attribute__((noreturn))
+sleep_on(struct env *cur, struct disk_op *op)
+{
+	waiters[ENVX(cur->id)].id = cur->id;
+	waiters[ENVX(cur->id)].op = op;
+	syscall_block(cur, WAIT_DISK);
+}
+
+/* Sleep until some operation finishes, then run the call num again. */
+static int64_t __attribute__((noreturn))
+sleep_restart(struct env *cur, int num)
+{
+	cur->tf.rip -= 2;		/* the syscall instruction */
+	cur->tf.rax = (uint64_t)num;
+	cur->tf.vector = 0;		/* return with iret: all registers as they were */
+	nrestart++;
+	sleep_on(cur, NULL);
+}
+
+/* The env sleeping for op, or NULL (it died meanwhile). */
+static struct env *
+op_waiter(struct disk_op *op)
+{
+	struct env *e = &envs[ENVX(op->env)];
+
+	if (waiters[ENVX(op->env)].id != op->env || waiters[ENVX(op->env)].op != op)
+		return NULL;
+	if (e->id != op->env || e->status != ENV_NOT_RUNNABLE || e->ex->wait != WAIT_DISK)
+		return NULL;
+	return e;
+}
+
+static void
+wake(struct env *e, int64_t result)
+{
+	waiters[ENVX(e->id)].id = 0;
+	e->tf.rax = (uint64_t)result;
+	env_set_status(e, ENV_RUNNABLE, WAIT_NONE);
+}
+
+static void
+wake_restarters(void)
+{
+	if (!nrestart)
+		return;
+	nrestart = 0;
+	for (int i = 0; i < NENV; i++) {
+		struct env *e = &envs[i];
+		if (!waiters[i].id || waiters[i].op)
+			continue;
+		if (e->id == waiters[i].id && e->status == ENV_NOT_RUNNABLE &&
+		    e->ex->wait == WAIT_DISK)
+			wake(e, e->tf.rax);
+		waiters[i].id = 0;
+	}
+}
+
+/* ---- operations ---- */
+
+static struct disk_op *
+op_get(struct env *cur, struct disk *d, int kind)
+{
+	for (int i = 0; i < NOPS; i++)
+		if (!ops[i].busy) {
+			struct disk_op *op = &ops[i];
+			op->busy = true;
+			op->kind = kind;
+			op->bounce = false;
+			op->env = cur->id;
+			op->disk = d;
+			op->pending = op->status = 0;
+			op->result = 0;
+			op->npages = op->nreqs = 0;
+			return op;
+		}
+	return NULL;
+}
+
+/* Adds a request for n blocks from block (pages ppn[0..n)) to op. */
+static void
+op_add_req(struct disk_op *op, int kind, uint64_t block, uint32_t n, const uint32_t *ppn)
+{
+	struct disk_req *r;
+
+	assert(op->nreqs < OP_REQS);
+	r = &op->req[op->nreqs++];
+	memset(r, 0, sizeof(*r));
+	r->disk = op->disk;
+	r->op = kind;
+	r->block = block;
+	r->npages = n;
+	r->ppn = ppn;
+	r->done = op_req_done;
+	r->arg = op;
+}
+
+/* Pins pg for the operation (checked: pins < UINT8_MAX). */
+static void
+op_pin(struct disk_op *op, struct page *pg)
+{
+	page2ex(pg)->pins++;
+	op->pg[op->npages] = pg;
+	op->ppn[op->npages++] = page2ppn(pg);
+}
+
+static void
+release_pin(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	assert(x->pins > 0);
+	if (--x->pins == 0 && x->maps == 0)
+		uvm_discard_unmapped(pg);
+}
+
+static void
+op_release_pages(struct disk_op *op)
+{
+	for (uint32_t i = 0; i < op->npages; i++) {
+		if (op->bounce)
+			page_free(op->pg[i]);
+		else
+			release_pin(op->pg[i]);
+	}
+	op->npages = 0;
+}
+
+/* FILL finished: the registration becomes valid and is mapped into the
+ * waiting env; on a device error it is dropped. */
+static int64_t
+fill_finish(struct disk_op *op, struct env *e, int64_t result)
+{
+	int slot = bcache_lookup(op->disk->id, op->block);
+	struct bcache_export *x;
+	int r;
+
+	assert(slot >= 0);
+	x = bcache_slot(slot);
+	if (result < 0) {
+		bcache_remove(slot);
+		return result;
+	}
+	x->flags = BCACHE_VALID;
+	if (!e)
+		return result;
+	if ((r = uvm_insert(e, bcache_page(slot), op->map_va, op->map_perm)) < 0)
+		return r;
+	if (op->map_perm & PERM_W)
+		x->flags |= BCACHE_DIRTY;
+	return (int64_t)x->ppn;
+}
+
+/* READ through bounce pages: copy them out to the waiting env. */
+static int64_t
+bounce_out(struct disk_op *op, struct env *e)
+{
+	for (uint32_t i = 0; i < op->npages; i++)
+		if (copy_to_user(e, op->uva + (uint64_t)i * DISK_BLKSIZE,
+				 page2kva(op->pg[i]), DISK_BLKSIZE) < 0)
+			return -E_FAULT;
+	return 0;
+}
+
+/* Every request of op has finished: answer the env and free the op. */
+static void
+op_finish(struct disk_op *op)
+{
+	struct env *e = op_waiter(op);
+	int64_t result = op->status < 0 ? op->status : op->result;
+
+	if (op->kind == OP_FILL)
+		result = fill_finish(op, e, result);
+	else if (op->kind == OP_READ && op->bounce && e && result >= 0)
+		result = bounce_out(op, e);
+	op_release_pages(op);
+	if (e)
+		wake(e, result);
+	op->busy = false;
+	wake_restarters();
+}
+
+/* A request's callback, from disk_reap under the big lock. */
+static void
+op_req_done(struct disk_req *r)
+{
+	struct disk_op *op = r->arg;
+
+	if (r->status < 0 && op->status == 0)
+		op->status = r->status;
+	if (--op->pending > 0)
+		return;
+	if (op->kind == OP_FLUSH && !op->last_round && op->status == 0) {
+		flush_plan(op);		/* a map too big for one round */
+		op_submit(op);
+		return;
+	}
+	op_finish(op);
+}
+
+static void
+op_submit(struct disk_op *op)
+{
+	op->pending = op->nreqs;
+	for (uint32_t i = 0; i < op->nreqs; i++)
+		disk_submit(&op->req[i]);
+}
+
+/* Submits op's requests and puts cur to sleep until they are done; with
+ * none (everything came from the registry or read as zeros), finishes
+ * at once and returns the answer. */
+static int64_t
+op_run(struct env *cur, struct disk_op *op)
+{
+	if (op->nreqs == 0) {
+		int64_t result = op->result;
+		if (op->kind == OP_READ && op->bounce)
+			result = bounce_out(op, cur);
+		op_release_pages(op);
+		op->busy = false;
+		wake_restarters();
+		return result;
+	}
+	op_submit(op);
+	sleep_on(cur, op);
+}
+
+/* ---- argument checks ---- */
+
+/* The READY disk numbered id (-E_INVAL, -E_NOT_SUPP). The disk is an
+ * int in the ABI: only the low 32 bits of its register count. */
+static int
+disk_arg(uint64_t reg, bool writes, struct disk **out)
+{
+	struct disk *d = disk_get((int)reg);
+
+	if (!d)
+		return -E_INVAL;
+	if (d->ex->state != DISK_READY || (writes && (d->ex->flags & DISK_F_RDONLY)))
+		return -E_NOT_SUPP;
+	*out = d;
+	return 0;
+}
+
+/* blockmap_check, counting refusals. */
+static int
+check_blocks(struct env *cur, struct disk *d, uint64_t start, uint64_t n, int need)
+{
+	int r = blockmap_check(d, cur->ex->principal, start, n, need);
+
+	if (r < 0)
+		d->ex->refused++;
+	return r;
+}
+
+/* Is [va, va+len) user memory of cur mapped with the PTE bits need? */
+static int
+check_user(struct env *cur, uintptr_t va, uint64_t len, uint64_t need)
+{
+	if (va >= UTOP || len > UTOP - va)
+		return -E_FAULT;
+	for (uintptr_t p = ROUNDDOWN(va, PGSIZE); p < va + len; p += PGSIZE) {
+		uint64_t pte;
+		if (!uvm_lookup(cur, p, &pte) || (pte & need) != need)
+			return -E_FAULT;
+	}
+	return 0;
+}
+
+/* Common checks of read and write: the disk, n, the blocks, memory. */
+static int
+check_rw(struct env *cur, const uint64_t *a, bool write, struct disk **d)
+{
+	uint64_t n = a[2];
+	int r;
+
+	if ((r = disk_arg(a[0], write, d)) < 0)
+		return r;
+	if (n == 0 || n > DISK_IO_MAX)
+		return -E_INVAL;
+	if ((r = check_blocks(cur, *d, a[1], n, write ? BM_WRITE : BM_READ)) < 0)
+		return r;
+	return check_user(cur, a[3], n * DISK_BLKSIZE,
+			  PTE_P | PTE_U | (write ? 0 : PTE_W));
+}
+
+/* The pages op transfers: the user's own (pinned) when va is
+ * page-aligned, else fresh bounce pages. -E_BUSY (a page pinned too
+ * often) or -E_NO_MEM, having undone its pins. */
+static int
+op_take_pages(struct env *cur, struct disk_op *op, uintptr_t va, uint64_t n)
+{
+	if (!(va & (PGSIZE - 1))) {
+		for (uint64_t i = 0; i < n; i++) {
+			struct page *pg = uvm_lookup(cur, va + i * PGSIZE, NULL);
+			if (page2ex(pg)->pins == UINT8_MAX) {
+				op_release_pages(op);
+				return -E_BUSY;
+			}
+			op_pin(op, pg);
+		}
+		return 0;
+	}
+	op->bounce = true;
+	op->uva = va;
+	for (uint64_t i = 0; i < n; i++) {
+		struct page *pg = page_alloc(PAGE_USER);
+		if (!pg) {
+			op_release_pages(op);
+			return -E_NO_MEM;
+		}
+		op->pg[op->npages] = pg;
+		op->ppn[op->npages++] = page2ppn(pg);
+	}
+	return 0;
+}
+
+/* ---- read and write ---- */
+
+/* Fills op's page i (block b) without I/O if the registry has the block
+ * or it reads as zeros; true if so. */
+static bool
+read_without_io(struct disk_op *op, uint64_t i, uint64_t b)
+{
+	void *dst = page2kva(op->pg[i]);
+	int slot = bcache_lookup(op->disk->id, b);
+
+	if (slot >= 0) {
+		memcpy(dst, page2kva(bcache_page(slot)), DISK_BLKSIZE);
+		bcache_slot(slot)->hits++;
+		op->disk->ex->cache_hits++;
+		return true;
+	}
+	if (blockmap_is_zero(op->disk, b)) {
+		memset(dst, 0, DISK_BLKSIZE);
+		op->disk->ex->zero_reads++;
+		return true;
+	}
+	return false;
+}
+
+/* Requests for the blocks of [start, start+n) that need the device, in
+ * runs of consecutive blocks the driver takes in one request. */
+static void
+read_plan(struct disk_op *op, uint64_t start, uint64_t n)
+{
+	uint64_t run = 0;
+
+	for (uint64_t i = 0; i <= n; i++) {
+		bool io = i < n && !read_without_io(op, i, start + i);
+		if (io && run < op->disk->max_pages) {
+			run++;
+			continue;
+		}
+		if (run)
+			op_add_req(op, DREQ_READ, start + i - run, run, &op->ppn[i - run]);
+		run = io ? 1 : 0;
+	}
+}
+
+int64_t
+sys_disk_read(struct env *cur, const uint64_t *a)
+{
+	uint64_t start = a[1], n = a[2];
+	struct disk_op *op;
+	struct disk *d;
+	int r;
+
+	disk_reap();
+	if ((r = check_rw(cur, a, false, &d)) < 0)
+		return r;
+	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_READ)))
+		sleep_restart(cur, SYS_disk_read);
+	if ((r = op_take_pages(cur, op, a[3], n)) < 0) {
+		op->busy = false;
+		return r;
+	}
+	read_plan(op, start, n);
+	return op_run(cur, op);
+}
+
+/* Write requests for all of [start, start+n); registered blocks get
+ * the new contents in their registry page too. */
+static void
+write_plan(struct disk_op *op, uint64_t start, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int slot = bcache_lookup(op->disk->id, start + i);
+		if (slot >= 0)
+			memcpy(page2kva(bcache_page(slot)), page2kva(op->pg[i]), DISK_BLKSIZE);
+	}
+	for (uint64_t i = 0; i < n; i += op->disk->max_pages)
+		op_add_req(op, DREQ_WRITE, start + i, MIN(n - i, op->disk->max_pages),
+			   &op->ppn[i]);
+	blockmap_written(op->disk, start, n);
+}
+
+int64_t
+sys_disk_write(struct env *cur, const uint64_t *a)
+{
+	uint64_t start = a[1], n = a[2];
+	struct disk_op *op;
+	struct disk *d;
+	int r;
+
+	disk_reap();
+	if ((r = check_rw(cur, a, true, &d)) < 0)
+		return r;
+	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITE)))
+		sleep_restart(cur, SYS_disk_write);
+	if ((r = op_take_pages(cur, op, a[3], n)) < 0) {
+		op->busy = false;
+		return r;
+	}
+	for (uint32_t i = 0; op->bounce && i < op->npages; i++)
+		if (copy_from_user(cur, page2kva(op->pg[i]), a[3] + (uint64_t)i * DISK_BLKSIZE,
+				   DISK_BLKSIZE) < 0) {
+			op_release_pages(op);	/* checked above: cannot happen */
+			op->busy = false;
+			return -E_FAULT;
+		}
+	write_plan(op, start, n);
+	return op_run(cur, op);
+}
+
+/*
+ * A round of a flush: requests for the changed map blocks from
+ * op->cursor on, as many as op holds; when they are all taken, the
+ * device's cache flush after them. The queue keeps them in order after
+ * every earlier request, so when the flush finishes everything before
+ * it is on the disk. A later change marks a taken page dirty again: a
+ * later flush writes it.
+ */
+static void
+flush_plan(struct disk_op *op)
+{
+	const uint32_t *ppn;
+	uint64_t block;
+	uint32_t n;
+	bool more = true;
+
+	op->nreqs = 0;
+	while (op->nreqs < OP_REQS - 1 &&
+	       (more = blockmap_take_dirty(op->disk, &op->cursor, op->disk->max_pages,
+					   &block, &ppn, &n)))
+		op_add_req(op, DREQ_WRITE, block, n, ppn);
+	op->last_round = !more;
+	if (op->last_round)
+		op_add_req(op, DREQ_FLUSH, 0, 0, NULL);
+}
+
+int64_t
+sys_disk_flush(struct env *cur, const uint64_t *a)
+{
+	struct disk_op *op;
+	struct disk *d;
+	int r;
+
+	disk_reap();
+	if ((r = disk_arg(a[0], true, &d)) < 0)
+		return r;
+	if (!(op = op_get(cur, d, OP_FLUSH)))
+		sleep_restart(cur, SYS_disk_flush);
+	op->cursor = 0;
+	flush_plan(op);
+	return op_run(cur, op);
+}
+
+/* ---- allocation and ownership ---- */
+
+int64_t
+sys_disk_alloc(struct env *cur, const uint64_t *a)
+{
+	uint64_t n = a[1], hint = a[2];
+	uint32_t mode = (uint32_t)a[3];
+	struct disk *d;
+	int r;
+
+	if ((r = disk_arg(a[0], true, &d)) < 0)
+		return r;
+	if (n == 0 || n > DISK_ALLOC_MAX || (mode & ~(uint32_t)BLK_M_ALL))
+		return -E_INVAL;
+	return blockmap_alloc(d, cur->ex->principal, n, hint, (uint16_t)mode);
+}
+
+/* The checks free, chown and chmod share: n, the range, ownership. */
+static int
+check_own(struct env *cur, const uint64_t *a, struct disk **d)
+{
+	int r;
+
+	if ((r = disk_arg(a[0], true, d)) < 0)
+		return r;
+	if (a[2] == 0 || a[2] > DISK_ALLOC_MAX)
+		return -E_INVAL;
+	return check_blocks(cur, *d, a[1], a[2], BM_OWN);
+}
+
+/* Frees the caller's blocks and drops their registrations. */
+int64_t
+sys_disk_free(struct env *cur, const uint64_t *a)
+{
+	struct disk *d;
+	int r;
+
+	disk_reap();
+	if ((r = check_own(cur, a, &d)) < 0)
+		return r;
+	if (bcache_range_busy(d->id, a[1], a[2]))
+		sleep_restart(cur, SYS_disk_free);
+	bcache_drop_range(d->id, a[1], a[2]);
+	blockmap_free(d, a[1], a[2]);
+	return 0;
+}
+
+int64_t
+sys_disk_chown(struct env *cur, const uint64_t *a)
+{
+	struct disk *d;
+	int r;
+
+	if ((r = check_own(cur, a, &d)) < 0)
+		return r;
+	blockmap_chown(d, a[1], a[2], (uint32_t)a[3]);
+	return 0;
+}
+
+int64_t
+sys_disk_chmod(struct env *cur, const uint64_t *a)
+{
+	struct disk *d;
+	int r;
+
+	if ((uint32_t)a[3] & ~(uint32_t)BLK_M_ALL)
+		return -E_INVAL;
+	if ((r = check_own(cur, a, &d)) < 0)
+		return r;
+	blockmap_chmod(d, a[1], a[2], (uint16_t)a[3]);
+	return 0;
+}
+
+/* ---- the buffer-cache registry ---- */
+
+/* Maps the registered page in slot at va for cur. */
+static int64_t
+map_registered(struct env *cur, struct disk *d, int slot, uintptr_t va, uint64_t perm)
+{
+	struct bcache_export *x = bcache_slot(slot);
+	int r;
+
+	if ((r = uvm_insert(cur, bcache_page(slot), va, perm)) < 0)
+		return r;
+	if (perm & PERM_W)
+		x->flags |= BCACHE_DIRTY;
+	x->hits++;
+	d->ex->cache_hits++;
+	return (int64_t)x->ppn;
+}
+
+/* A fresh page for the registry, charged to cur; an idle registration
+ * is dropped to make room if memory is short. */
+static struct page *
+cache_page_alloc(struct env *cur)
+{
+	struct page *pg = uvm_page_alloc_for(cur);
+
+	if (!pg && bcache_make_room())
+		pg = uvm_page_alloc_for(cur);
+	return pg;
+}
+
+/* Registers block b in a new page: at once when it reads as zeros,
+ * else by an OP_FILL that maps it when the read is done. */
+static int64_t
+register_block(struct env *cur, struct disk *d, uint64_t b, uintptr_t va, uint64_t perm)
+{
+	bool zero = blockmap_is_zero(d, b);
+	struct disk_op *op = NULL;
+	struct page *pg;
+	int slot;
+
+	if (!zero && !(op = op_get(cur, d, OP_FILL)))
+		sleep_restart(cur, SYS_bcache_map);
+	if (!(pg = cache_page_alloc(cur)) ||
+	    (slot = bcache_insert(d->id, b, pg, zero ? BCACHE_VALID : BCACHE_BUSY)) < 0) {
+		if (pg)
+			uvm_discard_unmapped(pg);
+		if (op)
+			op->busy = false;
+		return -E_NO_MEM;
+	}
+	if (zero) {
+		int64_t r = map_registered(cur, d, slot, va, perm);
+		if (r < 0)
+			bcache_remove(slot);
+		return r;
+	}
+	op->block = b;
+	op->map_va = va;
+	op->map_perm = perm;
+	op->ppn[0] = page2ppn(pg);
+	op_add_req(op, DREQ_READ, b, 1, &op->ppn[0]);
+	return op_run(cur, op);
+}
+
+int64_t
+sys_bcache_map(struct env *cur, const uint64_t *a)
+{
+	uint64_t b = a[1], perm = a[3];
+	uintptr_t va = a[2];
+	struct disk *d;
+	int r, slot;
+
+	disk_reap();
+	if ((r = disk_arg(a[0], false, &d)) < 0)
+		return r;
+	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0)
+		return r;
+	if ((r = check_blocks(cur, d, b, 1, BM_MAP)) < 0 ||
+	    ((perm & PERM_W) && (r = check_blocks(cur, d, b, 1, BM_WRITE)) < 0))
+		return r;
+	slot = bcache_lookup(d->id, b);
+	if (slot >= 0 && (bcache_slot(slot)->flags & BCACHE_BUSY))
+		sleep_restart(cur, SYS_bcache_map);
+	if (slot >= 0)
+		return map_registered(cur, d, slot, va, perm);
+	return register_block(cur, d, b, va, perm);
+}
+
+/* Checks the registered blocks of the range: each writable by cur and
+ * its page pinnable; how many there are in *count. */
+static int
+check_writeback(struct env *cur, struct disk *d, uint64_t start, uint64_t n, uint32_t *count)
+{
+	*count = 0;
+	for (uint64_t b = start; b < start + n; b++) {
+		int r, slot = bcache_lookup(d->id, b);
+		if (slot < 0)
+			continue;
+		if ((r = check_blocks(cur, d, b, 1, BM_WRITE)) < 0)
+			return r;
+		if (page2ex(bcache_page(slot))->pins == UINT8_MAX)
+			return -E_BUSY;
+		(*count)++;
+	}
+	return 0;
+}
+
+/* Writes the registered pages of [start, start+n) to the disk, in runs
+ * of consecutive blocks; returns how many. */
+int64_t
+sys_bcache_writeback(struct env *cur, const uint64_t *a)
+{
+	uint64_t start = a[1], n = a[2], run = 0;
+	struct disk_op *op;
+	struct disk *d;
+	uint32_t count;
+	int r;
+
+	disk_reap();
+	if ((r = disk_arg(a[0], true, &d)) < 0)
+		return r;
+	if (n == 0 || n > DISK_IO_MAX)
+		return -E_INVAL;
+	if ((r = check_blocks(cur, d, start, n, BM_RANGE)) < 0 ||
+	    (r = check_writeback(cur, d, start, n, &count)) < 0)
+		return r;
+	if (count == 0)
+		return 0;
+	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITEBACK)))
+		sleep_restart(cur, SYS_bcache_writeback);
+	for (uint64_t b = start; b <= start + n; b++) {
+		int slot = b < start + n ? bcache_lookup(d->id, b) : -1;
+		if (slot >= 0 && run < d->max_pages) {
+			bcache_slot(slot)->flags &= ~BCACHE_DIRTY;
+			op_pin(op, bcache_page(slot));
+			blockmap_written(d, b, 1);
+			run++;
+			continue;
+		}
+		if (run)
+			op_add_req(op, DREQ_WRITE, b - run, run, &op->ppn[op->npages - run]);
+		run = 0;
+		if (slot >= 0) {
+			b--;		/* the run was full: this block starts the next */
+			continue;
+		}
+	}
+	op->result = count;
+	return op_run(cur, op);
+}
+
+/* ---- principals ---- */
+
+/*
+ * Sets the principal of env (the caller or a descendant). Only the
+ * administrator, principal 0, may. -E_PERM, -E_BAD_ENV.
+ */
+int64_t
+sys_env_set_principal(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	int r;
+
+	if (cur->ex->principal != 0)
+		return -E_PERM;
+	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+		return r;
+	e->ex->principal = (uint32_t)a[1];
+	return 0;
+}

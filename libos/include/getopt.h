@@ -1,0 +1,2 @@
+/* getopt lives in unistd.h. */
+#include <unistd.h>

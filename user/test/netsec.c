@@ -1,0 +1,179 @@
+/*
+ * netsec NIC: transmit checks. The channel claims UDP 10.0.2.15:6000, so
+ * it may send only as that. Descriptors naming a page another env owns,
+ * the ring itself, kernel memory, unmapped memory, a bad length or a
+ * frame crossing its page, and frames with a spoofed source MAC, IP,
+ * port or protocol are each rejected with an error in the ring, and the
+ * channel goes on working. Then a second env rewrites the headers of a
+ * shared page over and over while this one transmits from it: the wire
+ * must never see a spoofed header (grade/tests_nic.py looks).
+ */
+#include "nettest.h"
+
+#define PORT		6000
+#define PEER_PORT	7000
+#define FOREIGN_VA	0x30000000UL
+#define SHARED_VA	0x31000000UL
+#define RACE_FRAMES	384
+#define RACE_BATCH	64
+#define RACE_LEN	300	/* header copy, then a zero-copy tail */
+
+static int fails;
+static const volatile uint8_t *mac;
+static uint8_t mymac[6];
+
+static size_t
+udp(uint8_t *buf, uint32_t src_ip, uint16_t sport, const char *text)
+{
+	return nic_build_udp(buf, nt_peer_mac, mymac, src_ip, NT_PEER_IP, sport,
+			     PEER_PORT, text, strlen(text));
+}
+
+/* Sends one descriptor and checks its final status. */
+static void
+try_send(struct nic_chan *c, const char *what, uintptr_t va, size_t len, int want)
+{
+	int64_t idx = nic_tx_queue_va(c, va, len);
+	int st;
+
+	if (idx < 0) {
+		cprintf("netsec: FAIL: %s: queue: %s\n", what, errstr(idx));
+		fails++;
+		return;
+	}
+	nic_tx_flush(c);
+	st = nic_tx_status(c, (uint32_t)idx);
+	if (st != want) {
+		cprintf("netsec: FAIL: %s: status %d, want %d\n", what, st, want);
+		fails++;
+	}
+}
+
+static void
+checks(struct nic_chan *c, uint8_t *buf, envid_t child)
+{
+	uintptr_t va = (uintptr_t)buf;
+	size_t n;
+
+	try_send(c, "good frame", va, udp(buf, NT_GUEST_IP, PORT, "GOOD 1"), NIC_TX_SENT);
+	sys_page_alloc(child, FOREIGN_VA, PERM_P | PERM_W, PPN_ANY);
+	sys_page_map(child, FOREIGN_VA, 0, FOREIGN_VA, PERM_P | PERM_W);
+	n = udp((uint8_t *)FOREIGN_VA, NT_GUEST_IP, PORT, "EVIL foreign page");
+	try_send(c, "another env's page", FOREIGN_VA, n, -E_PERM);
+	try_send(c, "the tx ring", (uintptr_t)c->tx, 64, -E_PERM);
+	try_send(c, "the rx ring", (uintptr_t)c->rx, 64, -E_PERM);
+	try_send(c, "kernel memory", 0xffff800000100000UL, 64, -E_FAULT);
+	try_send(c, "the exports", UEXPORTS, 64, -E_FAULT);
+	try_send(c, "unmapped memory", 0x32000000UL, 64, -E_FAULT);
+	n = udp(buf, NT_GUEST_IP, PORT, "EVIL length");
+	try_send(c, "zero length", va, 0, -E_INVAL);
+	try_send(c, "a runt", va, 10, -E_INVAL);
+	try_send(c, "too long", va, NIC_FRAME_MAX + 1, -E_INVAL);
+	try_send(c, "crossing its page", (va & ~(uintptr_t)(PGSIZE - 1)) + PGSIZE - 100, 200,
+		 -E_RANGE);
+	n = udp(buf, NT_GUEST_IP, PORT, "EVIL mac");
+	buf[11] ^= 1;
+	try_send(c, "spoofed source MAC", va, n, -E_PERM);
+	n = udp(buf, NT_GUEST_IP + 1, PORT, "EVIL ip");
+	try_send(c, "spoofed source IP", va, n, -E_PERM);
+	n = udp(buf, NT_GUEST_IP, PORT + 1, "EVIL port");
+	try_send(c, "spoofed source port", va, n, -E_PERM);
+	n = udp(buf, NT_GUEST_IP, PORT, "EVIL proto");
+	buf[23] = 6;
+	try_send(c, "another protocol", va, n, -E_PERM);
+	/* ARP: who-has 10.0.2.2, from the channel's address or another */
+	memset(buf, 0, 60);
+	memcpy(buf, "\xff\xff\xff\xff\xff\xff", 6);
+	memcpy(buf + 6, mymac, 6);
+	memcpy(buf + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	memcpy(buf + 22, mymac, 6);
+	nic_put32(buf + 28, NT_GUEST_IP + 84);
+	memset(buf + 32, 0, 6);
+	nic_put32(buf + 38, NT_PEER_IP);
+	try_send(c, "ARP from another address", va, 60, -E_PERM);
+	nic_put32(buf + 28, NT_GUEST_IP);
+	try_send(c, "ARP from the channel's address", va, 60, NIC_TX_SENT);
+	try_send(c, "good frame after the rejections", va,
+		 udp(buf, NT_GUEST_IP, PORT, "GOOD 2"), NIC_TX_SENT);
+}
+
+/* The racer: flips the source IP and port between the channel's and
+ * spoofed ones until told to stop (the last byte of the page). */
+static void
+racer(void)
+{
+	volatile uint8_t *p = (volatile uint8_t *)SHARED_VA;
+
+	while (!p[PGSIZE - 1]) {
+		p[29] = 99;			/* 10.0.2.99 */
+		p[34] = 6666 >> 8, p[35] = 6666 & 0xff;
+		p[29] = 15;
+		p[34] = PORT >> 8, p[35] = PORT & 0xff;
+	}
+	exit(0);
+}
+
+/* Sends RACE_FRAMES frames from the page the racer rewrites. */
+static void
+race(struct nic_chan *c, int *sent, int *rejected)
+{
+	uint8_t *p = (uint8_t *)SHARED_VA;
+	envid_t child;
+	int status;
+
+	udp(p, NT_GUEST_IP, PORT, "RACE");
+	nic_put16(p + 16, RACE_LEN - 14);	/* an IP datagram of RACE_LEN bytes */
+	if ((child = fork()) == 0)
+		racer();
+	for (int done = 0; done < RACE_FRAMES; done += RACE_BATCH) {
+		int64_t first = -1, idx = -1;
+		for (int i = 0; i < RACE_BATCH; i++) {
+			while ((idx = nic_tx_queue_va(c, SHARED_VA, RACE_LEN)) < 0)
+				nic_poll(c);
+			if (first < 0)
+				first = idx;
+			if (i % 8 == 7)
+				nic_tx_flush(c);
+		}
+		nic_tx_flush(c);
+		nic_tx_status(c, (uint32_t)idx);
+		for (int64_t i = first; i <= idx; i++) {
+			int st = c->tx->desc[i % NIC_TXRING_SIZE].status;
+			*sent += st == NIC_TX_SENT;
+			*rejected += st == -E_PERM;
+		}
+	}
+	p[PGSIZE - 1] = 1;
+	wait(child, &status);
+}
+
+int
+main(int argc, char **argv)
+{
+	int nic = nt_arg(argc, argv, 1, 0), sent = 0, rejected = 0;
+	struct nic_chan c;
+	envid_t child;
+	uint8_t *buf;
+
+	mac = nt_nic("netsec", nic)->mac;
+	for (int i = 0; i < 6; i++)
+		mymac[i] = mac[i];
+	nt_open("netsec", &c, nic, 0, 4);
+	nt_claim_udp("netsec", &c, PORT);
+	buf = nic_tx_buf(&c);
+	if ((child = fork()) == 0)
+		for (;;)
+			ipc_recv(NULL, NULL, NULL);
+	checks(&c, buf, child);
+	sys_env_destroy(child);
+	sys_page_alloc(0, SHARED_VA, PERM_P | PERM_W | PERM_SHARE, PPN_ANY);
+	race(&c, &sent, &rejected);
+	cprintf("netsec: race: %d frames sent, %d refused as spoofed\n", sent, rejected);
+	if (sent + rejected != RACE_FRAMES)
+		fails++;
+	nic_close(&c);
+	sys_page_unmap(0, FOREIGN_VA);
+	sys_page_unmap(0, SHARED_VA);
+	cprintf(fails ? "netsec: FAIL\n" : "netsec: done %d\n", sent);
+	return tu_audit("netsec");
+}
