@@ -544,7 +544,7 @@ def boot_figures(bench_boots, prompt_boots):
 
 TCP_RR = re.compile(r"^tcpbench: rr (\d+) x (\d+) bytes: median (\d+) us, "
                     r"p90 (\d+) us, min (\d+) us")
-TCP_SEND = re.compile(r"^tcpbench: send (\d+) bytes .* in ([0-9.]+) s: "
+TCP_SEND = re.compile(r"^tcpbench: sen[dt] (\d+) bytes .* in ([0-9.]+) s: "
                       r"([0-9.]+) Mbit/s")
 TCP_RR_COUNT = 1000
 TCP_BULK_BYTES = 64 << 20       # linuxref's default BULK_MB

@@ -7,8 +7,8 @@ boots, one line each in its report and counted in "N passed, N failed".
 runs argv (paths relative to the top of the tree; "{accel}" in an
 argument becomes the grader's accelerator) and passes when it
 exits 0 and, if expect is given, its output matches that regex. Output
-goes to obj/grade/NAME.log. grade/vm.py's run_test hands a test that has
-run_host() to it instead of booting.
+goes to obj/grade/NAME.log. Like grade/crash.py's tests it has a run
+method of its own, which grade.py calls instead of booting.
 """
 
 import os
@@ -48,7 +48,7 @@ class HostTest:
         return ("make fs-host && " + (envs + " " if envs else "") +
                 " ".join(self.argv))
 
-    def run_host(self, cfg, stop):
+    def run(self, cfg, stop):
         os.makedirs(cfg.outdir, exist_ok=True)
         logpath = os.path.join(cfg.outdir, self.name + ".log")
         env = dict(os.environ)

@@ -9,11 +9,16 @@ Figures (throughput, latency, requests/s) go to obj/grade/NAME.figures.
 import os
 import re
 import shutil
+import socket
+import struct
 import sys
+import time
 import zlib
 
+from netbridge import BridgePeer
 from netns import NetnsPeer
 from testlib import Test, expect
+from wire import read_pcap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = sys.executable or "python3"
@@ -110,6 +115,8 @@ class HttpPeer(Peer):
             f.write(data)
         self.file_crc = "%08x" % zlib.crc32(data)
         self.start_helper("http", "http", "8000", self.root)
+        # Python starts slowly on a loaded machine: boot once it listens
+        self.outputs["http"].stdout.readline()
         return r
 
     def stop(self, failed):
@@ -162,3 +169,191 @@ def httpd_test(tag, model, big):
 
 
 TESTS += [httpd_test("e1000", "e1000", True), httpd_test("virtio", "virtio-net-pci", False)]
+
+
+# --- the impairing wire between the guest and Linux (grade/netbridge.py) ---
+
+def tcp_segments(pcap):
+    """The IPv4/TCP frames of pcap: dicts with src, dst (dotted), sport,
+    dport, seq, ack, flags, opts ({kind: value}), len (payload), t."""
+    out = []
+    for t, f in read_pcap(pcap):
+        if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+            continue
+        ihl = (f[14] & 15) * 4
+        tl = struct.unpack("!H", f[16:18])[0]
+        tcp = 14 + ihl
+        if ihl < 20 or len(f) < tcp + 20 or tl > len(f) - 14:
+            continue
+        doff = (f[tcp + 12] >> 4) * 4
+        if doff < 20 or tcp + doff > 14 + tl:
+            continue
+        opts, o = {}, tcp + 20
+        while o < tcp + doff:
+            kind = f[o]
+            if kind == 0:
+                break
+            if kind == 1:
+                o += 1
+                continue
+            if o + 1 >= tcp + doff or f[o + 1] < 2:
+                break
+            opts[kind] = f[o + 2:o + f[o + 1]]
+            o += f[o + 1]
+        sport, dport, seq, ack = struct.unpack("!HHII", f[tcp:tcp + 12])
+        out.append(dict(src=socket.inet_ntoa(f[26:30]), dst=socket.inet_ntoa(f[30:34]),
+                        sport=sport, dport=dport, seq=seq, ack=ack, flags=f[tcp + 13],
+                        opts=opts, len=14 + tl - tcp - doff, t=t))
+    return out
+
+
+def retransmissions(segs, src):
+    """Data segments from src whose sequence range was sent before."""
+    seen, n = set(), 0
+    for s in segs:
+        if s["src"] != src or s["len"] == 0:
+            continue
+        key = (s["sport"], s["dport"], s["seq"])
+        n += key in seen
+        seen.add(key)
+    return n
+
+
+class ImpairedPeer(BridgePeer):
+    """The bridge peer, with Linux sinks on sink_ports listening before
+    the guest boots."""
+
+    def __init__(self, model, bridge_args, sink_ports=()):
+        super().__init__(model, bridge_args)
+        self.outputs = {}
+        self.sink_ports = sink_ports
+
+    def start(self, outdir, name):
+        r = super().start(outdir, name)
+        for port in self.sink_ports:
+            self.start_helper("sink%d" % port, "sink", str(port))
+        for port in self.sink_ports:
+            self.outputs["sink%d" % port].stdout.readline()     # "listening"
+        return r
+
+    start_helper = Peer.start_helper
+    helper_output = Peer.helper_output
+
+
+def wire_test(tag, model, to_guest, from_guest, impair):
+    """Bulk transfers both ways through the impairing wire, byte-exact;
+    retransmissions visible in the pcap both ways."""
+    peer = ImpairedPeer(model, impair)
+    name = "netapps-wire-" + tag
+    state = {}
+
+    def push(m):
+        peer.start_helper("sink", "sink", "5002")
+        rc, out = peer.run([PY, APPSPEER, "send", GUEST, "5001", str(to_guest)], timeout=400)
+        state["send"] = out
+        return None if rc == 0 else "Linux's send failed: %s" % out.strip()
+
+    def received(m):
+        sent = re.search(r"send: sent (\d+) bytes crc (\w+)", state.get("send", ""))
+        if not sent or (m.group(1), m.group(2)) != (sent.group(1), sent.group(2)):
+            return "guest got %s bytes crc %s; Linux: %s" % (m.group(1), m.group(2),
+                                                             state.get("send"))
+        figure(name, "linux -> guest through %s: %s" % (" ".join(impair), m.group(0)))
+        return None
+
+    def sent(m):
+        out = peer.helper_output("sink", timeout=300)
+        got = re.search(r"sink: got (\d+) bytes crc (\w+)", out)
+        if not got or (m.group(1), m.group(2)) != (got.group(1), got.group(2)):
+            return "guest sent %s bytes crc %s; Linux: %s" % (m.group(1), m.group(2), out)
+        figure(name, "guest -> linux through %s: %s" % (" ".join(impair), m.group(0)))
+        return None
+
+    def pcap_check(m):
+        time.sleep(0.5)         # the bridge flushes its pcap every 0.2 s
+        segs = tcp_segments(peer.pcap)
+        rin, rout = retransmissions(segs, HOST), retransmissions(segs, GUEST)
+        figure(name, "pcap: %d TCP segments, retransmitted: %d by Linux, %d by the guest"
+               % (len(segs), rin, rout))
+        if rin == 0 or rout == 0:
+            return "no retransmission in the pcap (Linux %d, guest %d)" % (rin, rout)
+        return None
+
+    cmd = ("init=netrun tcpbench -v sink 5001 ; tcpbench -v send %s 5002 %d" % (HOST, from_guest))
+    return Test(name, cpus=2, peer=peer, timeout=420, cmdline=cmd, steps=[
+        expect(r"^tcpbench: listening on port 5001", push),
+        expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*", received),
+        expect(r"^tcpbench: sent (\d+) bytes crc (\w+) in .*", sent),
+        expect(r"^netrun: done", pcap_check),
+    ])
+
+
+IMPAIR = ["--loss", "0.01", "--dup", "0.005", "--reorder", "0.01", "--corrupt", "0.005"]
+TESTS += [wire_test("e1000", "e1000", 64 << 20, 16 << 20, IMPAIR)]
+
+
+def tuning_test(tag, model):
+    """Two programs at once, each with its own stack and tuning, on the
+    wire to Linux (frames towards the guest delayed 150 ms, so that each
+    flight stands apart in the pcap):
+
+      10.0.2.15  sack=0 tstamp=0 wscale=0 mss=1000 iw=2 cc=newreno
+      10.0.2.16  mss=1200 iw=10 (SACK, timestamps, window scaling, CUBIC)
+         -- each sends 64 KiB in one write: SYN options as configured,
+            first flight of 2 vs 10 segments
+      10.0.2.17  Nagle on      10.0.2.18  nodelay=1
+         -- each sends 200 writes of 100 bytes: coalesced or not
+    """
+    peer = ImpairedPeer(model, ["--delay-in", "0.15"], (5002, 5003, 5004, 5005))
+    name = "netapps-tuning-" + tag
+    a, b, c, d = "10.0.2.15", "10.0.2.16", "10.0.2.17", "10.0.2.18"
+
+    def syn_opts(segs, src):
+        syn = [s for s in segs if s["src"] == src and s["flags"] & 0x02]
+        return syn[0]["opts"] if syn else None
+
+    def first_flight(segs, src):
+        data = [s for s in segs if s["src"] == src and s["len"] > 0]
+        return len([s for s in data if s["t"] - data[0]["t"] < 0.075]) if data else 0
+
+    def small(segs, src):
+        return len([s for s in segs if s["src"] == src and 0 < s["len"] < 200])
+
+    def check(m):
+        time.sleep(0.5)
+        segs = tcp_segments(peer.pcap)
+        oa, ob = syn_opts(segs, a), syn_opts(segs, b)
+        if oa is None or ob is None:
+            return "no SYN from %s or %s in the pcap" % (a, b)
+        mss = lambda o: struct.unpack("!H", o[2])[0] if 2 in o else None
+        facts = dict(a_opts=sorted(oa), b_opts=sorted(ob), a_mss=mss(oa), b_mss=mss(ob),
+                     a_flight=first_flight(segs, a), b_flight=first_flight(segs, b),
+                     c_small=small(segs, c), d_small=small(segs, d))
+        figure(name, "%s (%s)" % (" ".join("%s=%s" % kv for kv in sorted(facts.items())),
+                                  model))
+        want = dict(a_opts=[2], b_opts=[2, 3, 4, 8], a_mss=1000, b_mss=1200,
+                    a_flight=2, b_flight=10)
+        bad = ["%s %s, want %s" % (k, facts[k], v) for k, v in want.items() if facts[k] != v]
+        if facts["d_small"] < 3 * facts["c_small"] + 20:
+            bad.append("Nagle: %d small segments with it, %d without" % (
+                facts["c_small"], facts["d_small"]))
+        for port, n in ((5002, 65536), (5003, 65536), (5004, 20000), (5005, 20000)):
+            out = peer.helper_output("sink%d" % port, timeout=30)
+            if "got %d bytes" % n not in out:
+                bad.append("Linux's sink %d: %s" % (port, out.strip()))
+        return "; ".join(bad) or None
+
+    cmd = ("init=netrun"
+           " tcpbench -o ip=%s/24,sack=0,tstamp=0,wscale=0,mss=1000,iw=2,cc=newreno"
+           " send %s 5002 64K &"
+           " tcpbench -o ip=%s/24,mss=1200,iw=10 send %s 5003 64K &"
+           " tcpbench -o ip=%s/24 -w 100 send %s 5004 20000 &"
+           " tcpbench -o ip=%s/24,nodelay=1 -w 100 send %s 5005 20000"
+           % (a, HOST, b, HOST, c, HOST, d, HOST))
+    return Test(name, cpus=2, peer=peer, timeout=180, cmdline=cmd, steps=[
+        expect(r"tcpbench: sent 65536 bytes .*cc newreno"),
+        expect(r"^netrun: done", check),
+    ])
+
+
+TESTS += [tuning_test("virtio", "virtio-net-pci")]

@@ -240,8 +240,6 @@ class BochsRun:
 def run_test(cfg, test, stop):
     """Boot test once and judge it; stop is a threading.Event that aborts
     the run (Ctrl-C). Returns a Result."""
-    if hasattr(test, "run_host"):       # grade/hosttest.py: no boot
-        return test.run_host(cfg, stop)
     os.makedirs(cfg.outdir, exist_ok=True)
     image = os.path.join(cfg.outdir, test.name + ".img")
     logpath = os.path.join(cfg.outdir, test.name + ".log")

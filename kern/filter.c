@@ -72,6 +72,7 @@ static int nnodes, ntests;
 static uint32_t edge_gen;
 static int32_t roots[NIC_MAX];
 
+/* At boot: ex is the exported filter table (NIC_FILTERS_MAX entries). */
 void
 filter_init(struct nic_filter_export *ex)
 {
@@ -254,6 +255,9 @@ tree_rebuild(void)
 			tree_insert(i);
 }
 
+/* Installs checked filter f (see filter_check; the caller ran
+ * filter_conflict) for chan on nic: its id, or -E_QUOTA if the table is
+ * full. */
 int
 filter_install(int nic, int chan, const struct nic_filter *f)
 {
@@ -273,6 +277,7 @@ filter_install(int nic, int chan, const struct nic_filter *f)
 	return -E_QUOTA;
 }
 
+/* Removes installed filter id (the tree is rebuilt). */
 void
 filter_remove(int id)
 {
@@ -364,6 +369,8 @@ conflict_walk(int32_t node, const struct nic_filter *f, int depth)
 	return -1;
 }
 
+/* An installed claim on nic that overlaps claim f (a checked filter), or
+ * -1; a shared f overlaps nothing that matters. */
 int
 filter_conflict(int nic, const struct nic_filter *f)
 {
@@ -411,6 +418,8 @@ visit(struct classify *c, int32_t node, int depth)
 	}
 }
 
+/* See filter.h: the filters on nic matching frame, never reading past
+ * len (a test whose bytes lie beyond the frame fails). */
 int
 filter_classify(int nic, const uint8_t *frame, size_t len, int *ids, int max,
 		uint64_t *steps)

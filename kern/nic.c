@@ -541,6 +541,9 @@ nic_intr(struct trapframe *tf)
 	lapic_eoi();
 }
 
+/* From trap_resume on every CPU, big kernel lock held: the work the
+ * interrupt handler left, and the waits whose time is up. Cheap when
+ * there is none. */
 void
 nic_softirq(void)
 {
@@ -553,6 +556,9 @@ nic_softirq(void)
 		wake_expired();
 }
 
+/* Routes PCI interrupt line irq to nic_intr on the BSP (several NICs may
+ * share it). Without a usable line the NIC is polled only (kicks, waits).
+ * At boot, before interrupts are on. */
 void
 nic_attach_irq(struct nic *n, int irq)
 {
@@ -569,6 +575,9 @@ nic_attach_irq(struct nic *n, int irq)
 		ioapic_route_gsi(irq, n->vector, bsp->apic_id, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW);
 }
 
+/* A driver's device joins: its export slot, its receive pages (handed to
+ * the driver's ring through rx_give). NULL when NIC_MAX are registered
+ * or nic_init has not run. Boot only; panics when memory runs out. */
 struct nic *
 nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
 	     const char *model, int rx_slots)
@@ -602,6 +611,8 @@ nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
 	return n;
 }
 
+/* The export at UNICS (before any driver, even with no NIC at all, so
+ * that netstat always finds it). Boot, BSP. */
 void
 nic_init(void)
 {
@@ -685,6 +696,8 @@ chan_close(struct chan *c)
 	memset(c->ex, 0, sizeof(*c->ex));
 }
 
+/* e is being destroyed (env_destroy, big kernel lock held): its channels
+ * close, before its address space goes. */
 void
 nic_env_gone(struct env *e)
 {

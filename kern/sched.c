@@ -39,9 +39,14 @@ lock_kernel(void)
 
 	assert(kernel_lock != me);
 	while (!__sync_bool_compare_and_swap(&kernel_lock, 0, me)) {
+		/* The window is the instruction after sti (its interrupt
+		 * shadow): a nop, not pause, which QEMU's TCG implements by
+		 * leaving the CPU loop with the shadow still set, so that an
+		 * IPI would never get in and a shootdown would deadlock. */
 		sti();
-		cpu_relax();
+		asm volatile("nop");
 		cli();
+		cpu_relax();
 	}
 }
 
@@ -269,7 +274,7 @@ sched_wakeup_console(void)
 	console_waiters = 0;
 	for (int i = 0; i < NENV; i++)
 		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_CONSOLE) {
-			envs[i].tf.rax = (uint64_t)-E_AGAIN;	/* the stub retries */
+			/* tf.rax stays SYS_cgetc: the call restarts (sys_cgetc) */
 			env_set_status(&envs[i], ENV_RUNNABLE, WAIT_NONE);
 		}
 }

@@ -70,9 +70,8 @@ cgetchar(void)
 {
 	int64_t r;
 
-	if (getchar_hook)
-		return getchar_hook();
-	r = sys_cgetc(1);
-
+	do	/* a wakeup that found the character taken says try again */
+		r = getchar_hook ? getchar_hook() : sys_cgetc(1);
+	while (r == -E_AGAIN);
 	return r < 0 ? (int)r : (int)(r & 0xff);
 }

@@ -212,13 +212,15 @@ threads_init(void)
 		batch_add(&b, MMAP_OP_ALLOC, 0, va, PERM_STACK | PERM_SHARE, 0, 0);
 	if ((r = batch_flush(&b)) < 0)
 		return r;
+	/* before the upcall is registered: a slice may end right after,
+	 * and the entry reads these at once */
+	thread_overruns = &thisenv->overruns;
+	*(uint32_t *)thread_overruns_seen = thisenv->overruns;
 	r = (int)sys_env_set_upcall(0, UPCALL_EPILOGUE, (uintptr_t)thread_epilogue_entry,
 				    ULIB_EPILOGUE_STACKTOP);
 	if (r < 0)
 		return r;
 	fpu_initial_init();
-	thread_overruns = &thisenv->overruns;
-	*(uint32_t *)thread_overruns_seen = thisenv->overruns;
 	if (cur == &main_thread) {
 		main_thread.stack_lo = USTACKTOP - USTACK_MAX;
 		main_thread.stack_hi = USTACKTOP;

@@ -1242,10 +1242,10 @@ link_ping(struct link *l)
 		nic_put16(icmp + 2, nic_ip_checksum(icmp, 16));
 		if (nic_send(&l->raw, f, sizeof(f)) < 0)
 			return fail("nic_send failed");
-		if (link_wait(l, is_echo_reply, 1000))
+		if (link_wait(l, is_echo_reply, 2000))
 			return 0;
 	}
-	return fail("no echo reply from the peer (3 tries of 1 s)");
+	return fail("no echo reply from the peer (3 tries of 2 s)");
 }
 
 /* One byte to netsrv's UDP echo and back (2 bytes: the sequence). */
@@ -1260,10 +1260,10 @@ link_udp(struct link *l)
 					   UDP_SPORT, NETSRV_UDP_ECHO, payload, 2);
 		if (nic_send(&l->rx, f, len) < 0)
 			return fail("nic_send failed");
-		if (link_wait(l, is_udp_echo, 1000))
+		if (link_wait(l, is_udp_echo, 2000))
 			return 0;
 	}
-	return fail("no UDP echo from the peer (3 tries of 1 s)");
+	return fail("no UDP echo from the peer (3 tries of 2 s)");
 }
 
 static int

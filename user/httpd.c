@@ -55,16 +55,24 @@ send_all(int s, const void *buf, size_t n)
 	return n == 0 || send(s, buf, n, 0) == (ssize_t)n;
 }
 
+/* The head goes with MSG_MORE: it leaves with the body's first bytes, in
+ * one segment, instead of alone (and the body after an ACK). */
+static bool
+send_more(int s, const void *buf, size_t n)
+{
+	return send(s, buf, n, MSG_MORE) == (ssize_t)n;
+}
+
 static bool
 send_head(struct conn *c, int code, const char *reason, uint64_t len, const char *type,
-	  bool keep)
+	  bool keep, bool body)
 {
 	char h[320];
 	int n = snprintf(h, sizeof(h), "HTTP/1.1 %d %s\r\nServer: chitin-httpd\r\n"
 			 "Content-Length: %lu\r\nContent-Type: %s\r\nConnection: %s\r\n\r\n",
 			 code, reason, (unsigned long)len, type, keep ? "keep-alive" : "close");
 
-	return send_all(c->s, h, (size_t)n);
+	return body ? send_more(c->s, h, (size_t)n) : send_all(c->s, h, (size_t)n);
 }
 
 static bool
@@ -73,7 +81,8 @@ send_text(struct conn *c, int code, const char *reason, const char *body, bool k
 {
 	size_t n = strlen(body);
 
-	return send_head(c, code, reason, n, "text/plain", keep) && (head || send_all(c->s, body, n));
+	return send_head(c, code, reason, n, "text/plain", keep, !head && n) &&
+	       (head || send_all(c->s, body, n));
 }
 
 static bool
@@ -92,7 +101,8 @@ serve_bytes(struct conn *c, const struct request *rq, uint64_t n)
 {
 	uint64_t state = 0x2545f4914f6cdd1dULL;
 
-	if (!send_head(c, 200, "OK", n, "application/octet-stream", rq->keep_alive))
+	if (!send_head(c, 200, "OK", n, "application/octet-stream", rq->keep_alive,
+		       !rq->head && n))
 		return false;
 	if (rq->head)
 		return true;
@@ -136,7 +146,7 @@ serve_fd(struct conn *c, const struct request *rq, int fd, uint64_t size, const 
 {
 	ssize_t r = 0;
 
-	if (!send_head(c, 200, "OK", size, type_of(path), rq->keep_alive))
+	if (!send_head(c, 200, "OK", size, type_of(path), rq->keep_alive, !rq->head && size))
 		return false;
 	if (rq->head)
 		return true;
@@ -168,8 +178,8 @@ serve_listing(struct conn *c, const struct request *rq, const char *dir)
 	closedir(d);
 	p += snprintf(p, (size_t)(end - p), "</ul></body></html>\n");
 	return send_head(c, 200, "OK", (uint64_t)(p - (char *)c->out), "text/html",
-			 rq->keep_alive) && (rq->head || send_all(c->s, c->out,
-							(size_t)(p - (char *)c->out)));
+			 rq->keep_alive, !rq->head) &&
+	       (rq->head || send_all(c->s, c->out, (size_t)(p - (char *)c->out)));
 }
 
 static bool
@@ -223,8 +233,8 @@ serve_archive(struct conn *c, const struct request *rq)
 	if (strcmp(rq->path, "/") != 0) {
 		if ((data = archive_find(rq->path + 1, &size)) == NULL)
 			return send_error(c, 404, "Not Found", rq);
-		return send_head(c, 200, "OK", size, type_of(rq->path), rq->keep_alive) &&
-		       (rq->head || send_all(c->s, data, size));
+		return send_head(c, 200, "OK", size, type_of(rq->path), rq->keep_alive,
+				 !rq->head && size) && (rq->head || send_all(c->s, data, size));
 	}
 	e = archive_entries(&n);
 	p += snprintf(p, (size_t)(end - p), "<html><body><h1>Boot archive</h1><ul>\n");
@@ -233,8 +243,8 @@ serve_archive(struct conn *c, const struct request *rq)
 			      e[i].name, e[i].name, (unsigned long)e[i].size);
 	p += snprintf(p, (size_t)(end + 128 - p), "</ul></body></html>\n");
 	return send_head(c, 200, "OK", (uint64_t)(p - (char *)c->out), "text/html",
-			 rq->keep_alive) && (rq->head || send_all(c->s, c->out,
-							(size_t)(p - (char *)c->out)));
+			 rq->keep_alive, !rq->head) &&
+	       (rq->head || send_all(c->s, c->out, (size_t)(p - (char *)c->out)));
 }
 
 /* --- requests --- */
@@ -340,8 +350,12 @@ serve_conn(struct conn *c)
 	struct timeval tv = { IDLE_TIMEOUT_S, 0 };
 	struct request rq;
 	ssize_t n;
+	int one = 1;
 
 	setsockopt(c->s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* an answer's last partial segment must not wait for an ACK that the
+	 * client delays (Nagle with delayed ACK): 40 ms a request */
+	setsockopt(c->s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->have = 0;
 	for (;;) {
 		if ((n = read_head(c)) <= 0) {

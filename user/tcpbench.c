@@ -258,21 +258,28 @@ main(int argc, char **argv)
 	mode = argv[i++];
 	argc -= i;
 	argv += i;
-	if (strcmp(mode, "send") == 0 && argc >= 3 && (s = dial(argv[0], argv[1])) >= 0)
+	if (strcmp(mode, "send") == 0 && argc >= 3) {
+		if ((s = dial(argv[0], argv[1])) < 0)
+			return 1;
 		do_send(s, parse_size(argv[2]));
-	else if (strcmp(mode, "recv") == 0 && argc >= 2 && (s = dial(argv[0], argv[1])) >= 0)
+	} else if (strcmp(mode, "recv") == 0 && argc >= 2) {
+		if ((s = dial(argv[0], argv[1])) < 0)
+			return 1;
 		do_recv(s);
-	else if (strcmp(mode, "rr") == 0 && argc >= 3 && (s = dial(argv[0], argv[1])) >= 0)
+	} else if (strcmp(mode, "rr") == 0 && argc >= 3) {
+		if ((s = dial(argv[0], argv[1])) < 0)
+			return 1;
 		do_rr(s, (int)strtol(argv[2], NULL, 0), argc > 3 ? parse_size(argv[3]) : 1);
-	else if (strcmp(mode, "sink") == 0 && argc >= 1)
+	} else if (strcmp(mode, "sink") == 0 && argc >= 1) {
 		serve(mode, argv[0], 0, argc > 1 ? (int)strtol(argv[1], NULL, 0) : 1);
-	else if (strcmp(mode, "source") == 0 && argc >= 2)
+	} else if (strcmp(mode, "source") == 0 && argc >= 2) {
 		serve(mode, argv[0], parse_size(argv[1]),
 		      argc > 2 ? (int)strtol(argv[2], NULL, 0) : 1);
-	else if (strcmp(mode, "echo") == 0 && argc >= 1)
+	} else if (strcmp(mode, "echo") == 0 && argc >= 1) {
 		serve(mode, argv[0], 0, 0);
-	else
+	} else {
 		return usage();
+	}
 	if (verbose)
 		sock_show(SOCK_SHOW_SOCKETS | SOCK_SHOW_COUNTERS | SOCK_SHOW_TUNING);
 	return 0;

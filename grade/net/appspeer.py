@@ -82,13 +82,15 @@ def echo(port):
         threading.Thread(target=serve, args=(s,), daemon=True).start()
 
 
-def http(port, root):
+def http_serve(port, root):
     os.chdir(root)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *a):
             pass
-    http.server.ThreadingHTTPServer(("0.0.0.0", port), Quiet).serve_forever()
+    srv = http.server.ThreadingHTTPServer(("0.0.0.0", port), Quiet)
+    print("http: ready on %d" % port, flush=True)
+    srv.serve_forever()
 
 
 def stream(n):
@@ -174,7 +176,7 @@ def main(argv):
     if cmd == "echo" and len(argv) == 3:
         return echo(int(argv[2]))
     if cmd == "http" and len(argv) == 4:
-        return http(int(argv[2]), argv[3])
+        return http_serve(int(argv[2]), argv[3])
     if cmd == "fetch" and len(argv) >= 4:
         return fetch(argv[2], argv[3:])
     if cmd == "concurrent" and len(argv) == 5:

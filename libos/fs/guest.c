@@ -22,11 +22,13 @@
 #define FS_SHARE_VA	(ULIB_BASE + 0x180001000ULL)	/* the superblock's */
 #define FS_SHARE_OFF	2048
 #define MAP_RO		(PERM_P | PERM_U | PERM_NX)
-#define MAP_RW		(PERM_P | PERM_W | PERM_U | PERM_NX)
+/* the shared page stays shared across fork (not copy-on-write) */
+#define MAP_SHARED_RW	(PERM_P | PERM_W | PERM_U | PERM_NX | PERM_SHARE)
 
 struct fs_share {
 	volatile envid_t holder;	/* 0: free */
-	volatile uint32_t booted;	/* someone mounted since boot */
+	volatile uint32_t pad;
+	volatile uint64_t boot;		/* the boot that mounted (clock boot_tsc) */
 	volatile uint64_t commits;	/* calls that committed, all programs */
 };
 
@@ -133,8 +135,12 @@ g_share_lock(struct fs_blkdev *d, uint64_t *seen)
 		}
 		sys_yield();
 	}
-	if (!sh->booted) {
-		sh->booted = 1;
+	/* Whatever these bytes held before this boot (they are never
+	 * written to the disk on purpose), a new boot recovers. */
+	if (sh->boot != ((const volatile struct clock_export *)UCLOCK)->boot_tsc) {
+		sh->boot = ((const volatile struct clock_export *)UCLOCK)->boot_tsc;
+		sh->commits = 0;
+		*seen = ~0ULL;
 		bits |= FS_SHARE_FIRST;
 	}
 	if (sh->commits != *seen)
@@ -194,7 +200,7 @@ sys_mount(void)
 	gdev.dev.priv = &gdev;
 	gdev.dev.ops = &gdev_ops_ro;
 	/* the shared lock, if this principal may write the superblock */
-	r = sys_bcache_map(d, gdev.dev.first, FS_SHARE_VA, MAP_RW);
+	r = sys_bcache_map(d, gdev.dev.first, FS_SHARE_VA, MAP_SHARED_RW);
 	if (r >= 0) {
 		gdev.share = (struct fs_share *)(FS_SHARE_VA + FS_SHARE_OFF);
 		gdev.dev.ops = &gdev_ops;

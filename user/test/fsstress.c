@@ -4,7 +4,8 @@
  * writes files fN of a known pattern and size, fsyncs each and then
  * says "fsstress: synced N"; every fifth file it removes an older one
  * and says "fsstress: removed N" once that is synced too. What it said
- * must be on the disk after the crash. The first line says what the
+ * must be on the disk after the crash (files count from 1: "synced 0"
+ * is never said). The first line says what the
  * mount recovered (the grader lets every other crash be recovered here,
  * by the guest, and the rest by fsck -r on the host).
  */
@@ -36,7 +37,7 @@ main(int argc, char **argv)
 	cprintf(N ": start %d (mount replayed %lu blocks, freed %lu leaked blocks "
 		"and %lu unlinked inodes)\n", trial, st.replayed, st.leaks_freed,
 		st.orphans_freed);
-	for (n = 0; n < 100000; n++) {
+	for (n = 1; n < 100000; n++) {
 		size_t size = file_size(n);
 		snprintf(path, sizeof(path), "%s/f%d", dir, n);
 		if (fs_open(fs, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &f) < 0) {

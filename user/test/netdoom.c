@@ -1,7 +1,8 @@
 /*
  * netdoom NIC: for netclaim. Opens a channel, claims a UDP port, fills
  * the tx ring with full-size frames from its own pages (zero-copy, so
- * the device holds them), tells its parent, and waits to be destroyed.
+ * the device holds them), tells its parent, and waits to be destroyed,
+ * blocked in sys_nic_wait.
  * `netdoom -` exits at once.
  */
 #include "nettest.h"
@@ -31,5 +32,5 @@ main(int argc, char **argv)
 	nic_tx_flush(&c);
 	ipc_send(thisenv->parent, 1, NULL, 0);
 	for (;;)
-		sys_yield();
+		sys_nic_wait(c.id, ~0ULL);
 }
