@@ -13,6 +13,7 @@ binary is assumed):
     python3 grade/netns.py udprecv PORT SECONDS   print the first datagram
 """
 
+import atexit
 import hashlib
 import os
 import socket
@@ -23,11 +24,27 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST_ADDR = "10.0.2.2/24"
+_LIVE = set()           # namespaces made and not yet deleted
+
+
+@atexit.register
+def _cleanup():
+    """A grader stopped in the middle still removes its namespaces."""
+    for ns in list(_LIVE):
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True,
+                       timeout=10)
 
 
 def _ip(*args):
-    subprocess.run(["ip"] + list(args), check=True, capture_output=True,
-                   timeout=10)
+    """ip ARGS; a RuntimeError (which the grader reports as the test's
+    failure) if it fails."""
+    try:
+        subprocess.run(["ip"] + list(args), check=True, capture_output=True,
+                       timeout=10)
+    except (subprocess.SubprocessError, OSError) as e:
+        err = getattr(e, "stderr", b"") or b""
+        raise RuntimeError("ip %s: %s %s" % (" ".join(args), e,
+                                             err.decode(errors="replace")))
 
 
 class NetnsPeer:
@@ -47,6 +64,7 @@ class NetnsPeer:
         self.ns, self.tap = "chitin-" + tag, "cht" + tag
         self.pcap = os.path.join(outdir, name + ".pcap")
         _ip("netns", "add", self.ns)
+        _LIVE.add(self.ns)
         _ip("-n", self.ns, "tuntap", "add", "dev", self.tap, "mode", "tap")
         _ip("-n", self.ns, "addr", "add", HOST_ADDR, "dev", self.tap)
         _ip("-n", self.ns, "link", "set", self.tap, "up")
@@ -94,6 +112,7 @@ class NetnsPeer:
         if self.ns:
             subprocess.run(["ip", "netns", "del", self.ns],
                            capture_output=True, timeout=10)
+            _LIVE.discard(self.ns)
             self.ns = None
         if self.pcap and not failed and os.path.exists(self.pcap):
             os.unlink(self.pcap)

@@ -71,7 +71,8 @@ def disktest(name, args, drives, cpus=2, timeout=90, extra=""):
 def corrupt_test(name, path, report):
     """A disk whose region is wrong: reported, left alone, the system
     carries on (init runs hello)."""
-    return Test("disk-corrupt-" + name, qemu_args=virtio(path), steps=[
+    return Test("disk-corrupt-" + name, cmdline="init=init hello",
+                qemu_args=virtio(path), steps=[
         expect(r"^disk vd0: " + report),
         expect(HELLO_DONE)])
 
@@ -169,6 +170,9 @@ TESTS = [
     disktest("disk-iso-ide", "iso hd1", ide(BLANK)),
     disktest("disk-stress-virtio", "stress vd0", virtio(BLANK), cpus=4),
     disktest("disk-stress-ide", "stress hd1", ide(BLANK), cpus=4),
+    # Random calls with near-valid arguments, then envs killed mid-call.
+    disktest("disk-fuzz-virtio", "fuzz vd0 1000", virtio(BLANK), cpus=4, timeout=180),
+    disktest("disk-fuzz-ide", "fuzz hd1 1000", ide(BLANK), cpus=2, timeout=180),
     # Throughput, reported in the log, not judged (bigger in make bench).
     disktest("disk-bench-virtio", "bench vd0 8", virtio(BLANK)),
     disktest("disk-bench-ide-dma", "bench hd1 8", ide(BLANK)),

@@ -17,7 +17,7 @@ Ids are never matched exactly. Every program checks the kernel's page
 audit at the end, so a leak fails the test that caused it.
 """
 
-from testlib import Test, expect, expect_all
+from testlib import Test, expect, expect_all, send
 
 ID = r"[0-9a-f]+"
 # Output that means a test program or the library found something wrong.
@@ -130,13 +130,16 @@ PROGRAMS = {
 
 
 def hello_steps():
-    """No command line: the kernel starts init, init runs hello."""
+    """No command line: the kernel starts init, init starts the shell on
+    the console, and the shell runs hello and says its status."""
     return [started("init"),
-            expect(r"^init: running hello"),
-            expect(r"^hello, world$"),
-            expect(r"^i am environment %s$" % ID),
+            expect(r"^init: welcome to Chitin"),
+            expect(r"^\$ "),
+            send("hello; echo status $?\r"),
+            expect(r"^hello, world\r?$"),
+            expect(r"^i am environment %s\r?$" % ID),
             exited("hello", 0),
-            expect(r"^init: hello exited with status 0$")]
+            expect(r"^status 0\r?$")]
 
 
 def init_status_steps():

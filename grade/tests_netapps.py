@@ -36,12 +36,25 @@ def figure(name, text):
 
 
 class Peer(NetnsPeer):
-    """The namespace peer, with Linux-side helpers started when the guest
-    is ready and their output kept for the checks."""
+    """The namespace peer, with Linux-side helpers (appspeer.py) whose
+    output is kept for the checks: sinks on sink_ports and an echo server
+    on echo_port listen before the guest boots."""
 
-    def __init__(self, model):
+    def __init__(self, model, sink_ports=(), echo_port=None):
         super().__init__(model)
         self.outputs = {}
+        self.sink_ports = sink_ports
+        self.echo_port = echo_port
+
+    def start(self, outdir, name):
+        r = super().start(outdir, name)
+        for port in self.sink_ports:
+            self.start_helper("sink%d" % port, "sink", str(port))
+        if self.echo_port:
+            self.start_helper("echo", "echo", str(self.echo_port))
+        for key in list(self.outputs):
+            self.outputs[key].stdout.readline()     # "listening"
+        return r
 
     def start_helper(self, key, *args):
         self.outputs[key] = self.spawn([PY, APPSPEER] + list(args))
@@ -56,46 +69,70 @@ class Peer(NetnsPeer):
         return out.decode(errors="replace")
 
 
-def linux_apps_test(tag, model, nbytes=4 << 20):
-    """tcpbench both ways, ping both ways, against Linux."""
-    peer = Peer(model)
-    name = "netapps-linux-" + tag
-    state = {}
+class _Done:
+    """A finished helper's output, in the shape helper_output reads."""
 
-    def push(m):
-        peer.start_helper("sink", "sink", "5002")
-        rc, out = peer.run([PY, APPSPEER, "send", GUEST, "5001", str(nbytes)], timeout=120)
-        state["send"] = out
-        return None if rc == 0 else "Linux's send failed: %s" % out.strip()
+    def __init__(self, out):
+        self.out = out
 
-    def received(m):
-        sent = re.search(r"send: sent (\d+) bytes crc (\w+) in ([\d.]+) s", state.get("send", ""))
-        if not sent or (m.group(1), m.group(2)) != (sent.group(1), sent.group(2)):
-            return "guest got %s bytes crc %s; Linux: %s" % (m.group(1), m.group(2),
-                                                             state.get("send"))
-        figure(name, "linux -> guest tcpbench: %s" % m.group(0))
-        return None
+    def communicate(self, timeout=None):
+        return self.out.encode(), None
 
-    def sent(m):
-        out = peer.helper_output("sink")
-        got = re.search(r"sink: got (\d+) bytes crc (\w+)", out)
+
+def same_as_linux(peer, key, what, name, note):
+    """A check: the guest's "N bytes crc C" (groups 1, 2) is what Linux's
+    helper key reported."""
+    def check(m):
+        out = peer.helper_output(key, timeout=120) if key in peer.outputs else ""
+        got = re.search(r"(?:got|sent) (\d+) bytes crc (\w+)", out)
         if not got or (m.group(1), m.group(2)) != (got.group(1), got.group(2)):
-            return "guest sent %s bytes crc %s; Linux: %s" % (m.group(1), m.group(2), out)
-        figure(name, "guest -> linux tcpbench: %s" % m.group(0))
+            return "%s: guest %s bytes crc %s; Linux: %s" % (what, m.group(1), m.group(2),
+                                                           out.strip())
+        figure(name, "%s: %s (%s)" % (what, m.group(0), note))
         return None
+    return check
 
-    def linux_ping(m):
+
+def linux_apps_test(tag, model, nbytes=4 << 20):
+    """Against Linux: tcpbench both ways, ping both ways, nc both ways,
+    tcpbench request/response latency."""
+    peer = Peer(model, sink_ports=(5002, 5003), echo_port=5005)
+    name = "netapps-linux-" + tag
+
+    def push(port, key):
+        def check(m):
+            rc, out = peer.run([PY, APPSPEER, "send", GUEST, str(port), str(nbytes)],
+                               timeout=120)
+            peer.outputs[key] = _Done(out)
+            return None if rc == 0 else "Linux's send failed: %s" % out.strip()
+        return check
+
+    def ping_then_push(m):
         rc, out = peer.run(peer.helper("ping", GUEST, "3"), timeout=30)
-        return None if rc == 0 else "Linux's ping of the guest: %s" % out.strip()
+        if rc != 0:
+            return "Linux's ping of the guest: %s" % out.strip()
+        return push(5004, "send5004")(m)
+
+    def rr(m):
+        figure(name, "%s (%s)" % (m.group(0), model))
+        return None
 
     cmd = ("init=netrun tcpbench sink 5001 ; tcpbench send %s 5002 %d ; ping -c 3 -i 200 %s"
-           " ; tcpbench sink 5001" % (HOST, nbytes, HOST))
+           " ; nc -q -N %d %s 5003 ; nc -l -q 5004 ; tcpbench rr %s 5005 200"
+           % (HOST, nbytes, HOST, nbytes, HOST, HOST))
     return Test(name, cpus=2, peer=peer, timeout=240, cmdline=cmd, steps=[
-        expect(r"^tcpbench: listening on port 5001", push),
-        expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*", received),
-        expect(r"^tcpbench: sent (\d+) bytes crc (\w+) in .*", sent),
+        expect(r"^tcpbench: listening on port 5001", push(5001, "send5001")),
+        expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*",
+               same_as_linux(peer, "send5001", "linux -> guest tcpbench", name, model)),
+        expect(r"^tcpbench: sent (\d+) bytes crc (\w+) in .*",
+               same_as_linux(peer, "sink5002", "guest -> linux tcpbench", name, model)),
         expect(r"^3 packets transmitted, 3 received"),
-        expect(r"^tcpbench: listening on port 5001", linux_ping),
+        expect(r"^nc: sent (\d+) bytes crc (\w+)",
+               same_as_linux(peer, "sink5003", "guest -> linux nc", name, model)),
+        expect(r"^nc: listening on tcp port 5004", ping_then_push),
+        expect(r"^nc: received (\d+) bytes crc (\w+).*",
+               same_as_linux(peer, "send5004", "linux -> guest nc", name, model)),
+        expect(r"^tcpbench: rr 200 x 1 bytes: median \d+ us, p90 \d+ us.*", rr),
     ])
 
 
@@ -147,6 +184,11 @@ def httpd_test(tag, model, big):
         if rc != 0:
             return "50 concurrent clients: %s" % out.strip()
         figure(name, "%s (%s)" % (out.strip(), model))
+        rc, out = peer.run([PY, APPSPEER, "concurrent", url + "/bytes/1024", "1", "200"],
+                           timeout=200)
+        if rc != 0:
+            return "one keep-alive client: %s" % out.strip()
+        figure(name, "keep-alive, 1 KiB: %s (%s)" % (out.strip(), model))
         rc, out = peer.run([PY, APPSPEER, "refused", GUEST, "81"], timeout=30)
         if rc != 0:
             return "closed port: %s" % out.strip()

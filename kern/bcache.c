@@ -64,6 +64,7 @@ release_page(struct page *pg)
 	struct page_export *x = page2ex(pg);
 
 	assert(x->pins > 0);
+	pg->flags &= ~PAGE_REGISTERED;
 	if (--x->pins == 0 && x->maps == 0)
 		uvm_discard_unmapped(pg);
 }
@@ -136,6 +137,7 @@ bcache_insert(int disk, uint64_t block, struct page *pg, uint16_t flags)
 	for (i = BCACHE_HASH(disk, block); table[i].flags; i = (i + 1) & SLOT_MASK)
 		;
 	page2ex(pg)->pins++;
+	pg->flags |= PAGE_REGISTERED;
 	table[i] = (struct bcache_export){ .flags = flags, .disk = (uint16_t)disk,
 					   .block = block, .ppn = page2ppn(pg) };
 	nused++;

@@ -830,8 +830,10 @@ sys_nic_filter_add(struct env *cur, const uint64_t *a)
 		return -E_FAULT;
 	if ((r = filter_check(&in, &f)) < 0)
 		return r;
-	if (filter_conflict(c->nic->id, &f) >= 0)
+	if (filter_conflict(c->nic->id, &f) >= 0) {
+		c->nic->ex->claims_refused++;
 		return -E_EXISTS;
+	}
 	if ((r = filter_install(c->nic->id, c - chans, &f)) < 0)
 		return r;
 	c->nic->ex->nfilters++;

@@ -35,8 +35,13 @@ physaddr_t PADDR(const void *kva);	/* direct map or kernel image VA */
 struct page {
 	struct page *free_next;		/* on the free list (doubly linked so */
 	struct page *free_prev;		/*  a given page can be taken in O(1)) */
-	uint16_t flags;			/* PAGE_CHECKED during the boot check */
+	uint16_t flags;			/* PAGE_CHECKED during the boot check,
+					 * PAGE_REGISTERED */
 };
+
+/* pages[].flags: held by the buffer-cache registry (kern/bcache.c); no
+ * mapping of it may be made writable by a protection change. */
+#define PAGE_REGISTERED	2
 
 extern struct page *pages;	/* pages[ppn] */
 extern struct page_export *page_ex;	/* page_ex[ppn], exported */

@@ -98,6 +98,9 @@ mem_protect(struct env *cur, envid_t id, uintptr_t va, uint64_t perm)
 		struct page_export *x = &page_ex[(*ptep & PTE_ADDR_MASK) >> PGSHIFT];
 		if (envid2env(x->owner, &owner, true) < 0)
 			return -E_PERM;
+		/* a registry page is writable only as its block's mode says */
+		if (pa2page(*ptep & PTE_ADDR_MASK)->flags & PAGE_REGISTERED)
+			return -E_PERM;
 	}
 	uvm_set_perm(e, va, perm);
 	return 0;

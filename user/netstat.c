@@ -26,8 +26,8 @@ show_nic(int i, const volatile struct nic_export *n)
 	cprintf("\n  rx %lu frames %lu bytes, tx %lu frames %lu bytes, %lu interrupts\n",
 		n->rx_frames, n->rx_bytes, n->tx_frames, n->tx_bytes, n->irqs);
 	cprintf("  dropped: %lu unclaimed, %lu malformed, %lu missed by the device; "
-		"tx ring full %lu times\n", n->rx_unclaimed, n->rx_malformed, n->rx_missed,
-		n->tx_full);
+		"tx ring full %lu times; %lu overlapping claims refused\n", n->rx_unclaimed,
+		n->rx_malformed, n->rx_missed, n->tx_full, n->claims_refused);
 	if (n->demux_frames)
 		cprintf("  demux: %lu frames, %lu cycles and %lu.%02lu tests a frame\n",
 			n->demux_frames, n->demux_cycles / n->demux_frames,

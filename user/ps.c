@@ -1,9 +1,10 @@
 /*
  * ps: every environment, read straight from the kernel's read-only
  * environment table (UENVS) and slice vectors (UCPUS) without a system
- * call: who runs, who owns what.
+ * call: who runs, who owns what. Output goes to stdout (a pipe works).
  */
 #include <chitin.h>
+#include <stdio.h>
 
 static const char *const status_names[] = {
 	[ENV_FREE] = "free", [ENV_RUNNABLE] = "ready", [ENV_RUNNING] = "run",
@@ -13,7 +14,9 @@ static const char *const status_names[] = {
 static const char *const wait_names[] = {
 	[WAIT_NONE] = "", [WAIT_IPC_RECV] = "ipc", [WAIT_PCT_REPLY] = "pct-call",
 	[WAIT_PCT_SERVE] = "pct-serve", [WAIT_CHILD] = "wait", [WAIT_CONSOLE] = "tty",
+	[WAIT_DISK] = "disk", [WAIT_NIC] = "nic",
 };
+#define NWAIT	(sizeof(wait_names) / sizeof(wait_names[0]))
 
 static void
 print_env(const volatile struct env_export *e)
@@ -25,10 +28,10 @@ print_env(const volatile struct env_export *e)
 		snprintf(where, sizeof(where), "%d", e->cpu);
 	else
 		snprintf(where, sizeof(where), "-");
-	cprintf("%08x %08x %4u %-7s %-9s %3s %5u %9lu %8lu %6lu  %s\n",
+	printf("%08x %08x %4u %-7s %-9s %3s %5u %9lu %8lu %6lu  %s\n",
 		e->id, e->parent, e->principal,
 		e->status < 5 ? status_names[e->status] : "?",
-		e->wait < 6 ? wait_names[e->wait] : "?", where, e->slots_owned,
+		e->wait < NWAIT ? wait_names[e->wait] : "?", where, e->slots_owned,
 		mhz ? e->cycles / mhz / 1000 : 0, e->slices, e->pages, (const char *)e->name);
 }
 
@@ -38,10 +41,10 @@ main(int argc, char **argv)
 	int n = 0;
 
 	if (argc > 1) {
-		cprintf("usage: ps\n");
+		fprintf(stderr, "usage: ps\n");
 		return 2;
 	}
-	cprintf("ENV      PARENT   USER STATE   WAIT      CPU SLOTS   CPU(ms)   SLICES  PAGES  NAME\n");
+	printf("ENV      PARENT   USER STATE   WAIT      CPU SLOTS   CPU(ms)   SLICES  PAGES  NAME\n");
 	for (int i = 0; i < NENV; i++) {
 		const volatile struct env_export *e = &UENV_TABLE[i];
 		if (e->status == ENV_FREE)
@@ -49,6 +52,6 @@ main(int argc, char **argv)
 		print_env(e);
 		n++;
 	}
-	cprintf("%d environments, %lu free pages\n", n, UCLOCK_PAGE->free_pages);
+	printf("%d environments, %lu free pages\n", n, UCLOCK_PAGE->free_pages);
 	return 0;
 }

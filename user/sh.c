@@ -24,9 +24,12 @@
  * $PATH (default /bin; without a file system, the boot archive), a file
  * that is not an executable runs as a script.
  *
- * Each line is parsed whole before anything in it runs; a syntax error
- * runs none of it. The shell reads its input a byte at a time when it is
- * not the console, so that what it starts can read the rest.
+ * Each line is parsed whole before anything in it runs: a syntax error
+ * runs none of that line, and the shell goes on with the next. Input
+ * from the console or a file is taken a line at a time (a quote must
+ * close on its line); sh -c text may quote across lines. The shell reads
+ * its input a byte at a time when it is not the console, so that what it
+ * starts can read the rest.
  */
 #include <chitin.h>
 #include <ctype.h>
@@ -562,27 +565,23 @@ parse_andor(struct parser *ps)
 	return a;
 }
 
-/* A whole text: its and-ors, each ended by ; & or a newline. NULL (and
- * lx.err) on a syntax error. */
+/* The and-ors of one line of text (a newline inside a pipeline or after
+ * && or || continues it), each ended by ; or &. NULL (and lx.err) on a
+ * syntax error; an empty list at the end of the text. The token after
+ * the line is left in ps->tok (T_END at the end). */
 static struct vec *
-parse_list(struct parser *ps)
+parse_line(struct parser *ps)
 {
 	struct vec *list = arena_alloc(sizeof(*list));
 	struct andor *a;
 
 	memset(list, 0, sizeof(*list));
-	advance(ps);
+	while (ps->tok.kind == T_NL)
+		advance(ps);
 	for (;;) {
-		while (ps->tok.kind == T_NL || ps->tok.kind == T_SEMI) {
-			if (ps->tok.kind == T_SEMI && list->n == 0) {
-				syntax_error(ps);
-				return NULL;
-			}
-			advance(ps);
-		}
 		if (ps->lx.err != NULL)
 			return NULL;
-		if (ps->tok.kind == T_END)
+		if (ps->tok.kind == T_END || ps->tok.kind == T_NL)
 			return list;
 		if ((a = parse_andor(ps)) == NULL)
 			return NULL;
@@ -590,13 +589,12 @@ parse_list(struct parser *ps)
 		if (ps->tok.kind == T_AMP) {
 			a->background = true;
 			advance(ps);
-		} else if (ps->tok.kind != T_SEMI && ps->tok.kind != T_NL &&
-			   ps->tok.kind != T_END) {
+		} else if (ps->tok.kind == T_SEMI) {
+			advance(ps);
+		} else if (ps->tok.kind != T_NL && ps->tok.kind != T_END) {
 			syntax_error(ps);
 			return NULL;
 		}
-		if (ps->lx.err != NULL)
-			return NULL;
 	}
 }
 
@@ -1551,7 +1549,19 @@ reap_jobs(bool report)
 
 /* --- input --- */
 
-/* Parses and runs text (one or more lines); its status. */
+static void
+report_syntax(const struct parser *ps)
+{
+	if (ps->lx.errtok[0] != '\0')
+		sh_error("%s '%s'", ps->lx.err, ps->lx.errtok);
+	else
+		sh_error("%s", ps->lx.err);
+	last_status = 2;
+}
+
+/* Parses and runs text one line at a time, as a POSIX shell does: a
+ * line with a syntax error is reported and skipped, the lines before it
+ * have run. Quotes may span lines. Its status. */
 static int
 run_text(const char *text)
 {
@@ -1561,16 +1571,25 @@ run_text(const char *text)
 
 	memset(&ps, 0, sizeof(ps));
 	ps.lx.p = text;
-	list = parse_list(&ps);
-	if (list == NULL) {
-		if (ps.lx.errtok[0] != '\0')
-			sh_error("%s '%s'", ps.lx.err, ps.lx.errtok);
-		else
-			sh_error("%s", ps.lx.err);
-		return last_status = 2;
+	advance(&ps);
+	while (!want_exit) {
+		list = parse_line(&ps);
+		if (list == NULL) {
+			report_syntax(&ps);
+			if (ps.tok.kind != T_NL)	/* skip the rest of the line */
+				while (*ps.lx.p != '\0' && *ps.lx.p != '\n')
+					ps.lx.p++;
+			ps.lx.err = NULL;
+			ps.lx.errtok[0] = '\0';
+			advance(&ps);
+			continue;
+		}
+		for (i = 0; i < list->n && !want_exit; i++)
+			last_status = run_andor(list->v[i]);
+		if (ps.tok.kind == T_END)
+			break;
+		advance(&ps);		/* past the newline */
 	}
-	for (i = 0; i < list->n && !want_exit; i++)
-		last_status = run_andor(list->v[i]);
 	return last_status;
 }
 

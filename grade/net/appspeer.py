@@ -69,6 +69,7 @@ def echo(port):
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))
     ls.listen(16)
+    print("echo: listening on %d" % port, flush=True)
 
     def serve(s):
         while True:

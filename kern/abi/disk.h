@@ -65,7 +65,10 @@
  * the kernel may drop it when it needs the slot. Freeing a block drops
  * its registration (envs that map the page keep their copy). Rights are
  * checked when a page is mapped (a secure binding): a later chmod or
- * chown does not unmap pages already mapped. The registry is exported
+ * chown does not unmap pages already mapped, and no protection change
+ * makes a registry page writable. (Map it PERM_SHARE if the env forks:
+ * a copy-on-write copy is a private page, not the registry's.) The
+ * registry is exported
  * read-only at UBCACHE: struct bcache_export[BCACHE_SLOTS], an open
  * hash table (see BCACHE_HASH) that anyone can search for a block.
  *

@@ -30,6 +30,17 @@
  * nothing); the rest goes to the device from the application's page
  * (zero-copy), pinned until the device is done. Every descriptor gets a
  * final status (NIC_TX_SENT or -E_*) before `done` passes it.
+ *
+ * The source check. A frame's source MAC is the NIC's. A channel's
+ * identity comes from its claims (exclusive filters) that name an IPv4
+ * destination address with the standard atoms of an untagged frame with
+ * a 20-byte IP header: ethertype (12, 2) = 0x0800 and address (30, 4),
+ * with the protocol (23, 1) and the port (36, 2) when they name them. A
+ * channel with an identity sends IPv4 from one of its claimed addresses
+ * (and protocol and source port, where claimed) and ARP whose sender is
+ * the NIC's MAC and a claimed address; nothing else. A channel without
+ * one (only subscriptions, or claims on other fields) is raw: only the
+ * administrator (principal 0) may send on it.
  */
 #ifndef CHITIN_ABI_NIC_H
 #define CHITIN_ABI_NIC_H
@@ -159,7 +170,8 @@ struct nic_export {
 	uint64_t demux_frames;		/* frames classified */
 	uint64_t demux_cycles;		/* TSC cycles spent classifying them */
 	uint64_t demux_steps;		/* tree tests made classifying them */
-	uint64_t pad[3];
+	uint64_t claims_refused;	/* filters refused: overlapping a claim */
+	uint64_t pad[2];
 };
 
 /* One channel in the export. */

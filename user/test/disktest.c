@@ -448,6 +448,10 @@ iso_other(uint64_t priv, uint64_t pub, envid_t owner)
 	CHECK(sys_bcache_map(disk, pub, MAPVA, PERM_P | PERM_U) > 0, "map world-readable");
 	pattern(expect, pub, 11);
 	CHECK(memcmp((void *)MAPVA, expect, DISK_BLKSIZE) == 0, "world-readable page content");
+	/* the first to map a block is charged for its page, not its owner */
+	CHECK(sys_bcache_map(disk, pub + 1, MAPVA + PGSIZE, PERM_P | PERM_U) > 0, "map pub + 1");
+	REFUSED(sys_page_protect(0, MAPVA + PGSIZE, PERM_RW), E_PERM, "make a registry page writable");
+	REFUSED(sys_page_protect(0, MAPVA, PERM_RW), E_PERM, "make another's registry page writable");
 	/* what it gives away is no longer its own */
 	mine = sys_disk_alloc(disk, 1, 0, 0600);
 	CHECK(mine > 0 && sys_disk_chown(disk, mine, 1, 1) == 0, "give a block away");

@@ -1,0 +1,8 @@
+/*
+ * false: does nothing, unsuccessfully.
+ */
+int
+main(int argc, char **argv)
+{
+	return 1;
+}

@@ -1,0 +1,8 @@
+/*
+ * true: does nothing, successfully.
+ */
+int
+main(int argc, char **argv)
+{
+	return 0;
+}
