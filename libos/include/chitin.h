@@ -153,7 +153,7 @@ int exception_init(envid_t env);
 
 /* --- processes --- */
 envid_t fork(void);			/* copy-on-write; 0 in the child */
-envid_t spawn(const char *path, const char **argv);	/* from the boot archive */
+envid_t spawn(const char *path, const char **argv);	/* /bin/NAME on the FS, else the boot archive */
 envid_t spawnl(const char *path, const char *arg0, ...);
 int wait(envid_t child, int *status);	/* child 0: any; returns its id */
 const void *archive_find(const char *name, size_t *size);
