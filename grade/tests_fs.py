@@ -107,6 +107,15 @@ for iface in ("ide", "virtio"):
             expect(r"^testmanyfiles: ok")], timeout=180),
     ]
 
+for iface in ("ide", "virtio"):
+    # figures only (user/test/fsbench.c): write throughput, fsync'd small
+    # files, the cost of opening a cached file; in the log, never judged
+    TESTS += [guest("bench", "fsbench", iface, [
+        expect(r"^fsbench: write: .* KiB/s"),
+        expect(r"^fsbench: open: \d+ ns"),
+        expect(r"^fsbench: open-env: .* ns per open"),
+        expect(r"^fsbench: done")], timeout=180)]
+
 ISO_IMG = os.path.join(ROOT, "obj", "fs", "iso.img")
 
 for iface in ("ide", "virtio"):
