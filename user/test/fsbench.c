@@ -62,6 +62,7 @@ static void
 bench_write(struct fs *fs, unsigned mib)
 {
 	struct fs_file *f;
+	struct fs_stats a, b;
 	uint64_t t0, us, off, size = (uint64_t)mib << 20;
 
 	FU_CHECK(N, fs_open(fs, "/bench/seq", FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC,
@@ -69,6 +70,7 @@ bench_write(struct fs *fs, unsigned mib)
 	if (fu_fails)
 		return;
 	fu_pattern(chunk, CHUNK, 9, 0);
+	fs_get_stats(fs, &a);
 	t0 = fu_tsc();
 	for (off = 0; off < size; off += CHUNK)
 		if (fs_write(f, chunk, CHUNK) != CHUNK) {
@@ -77,9 +79,12 @@ bench_write(struct fs *fs, unsigned mib)
 		}
 	FU_CHECK(N, fs_fsync(f) == 0, "fsync: %s", fs_last_error(fs));
 	us = fu_us(fu_tsc() - t0);
+	fs_get_stats(fs, &b);
 	fs_close(f);
-	cprintf(N ": write: %u MiB in %lu us: %lu KiB/s\n", mib, us,
-		us ? (size >> 10) * 1000000 / us : 0);
+	cprintf(N ": write: %u MiB in %lu us: %lu KiB/s (%lu commits, %lu device "
+		"barriers, %lu blocks written)\n", mib, us,
+		us ? (size >> 10) * 1000000 / us : 0, b.commits - a.commits,
+		b.flushes - a.flushes, b.dev_writes - a.dev_writes);
 }
 
 static void
