@@ -107,11 +107,38 @@ for iface in ("ide", "virtio"):
             expect(r"^testmanyfiles: ok")], timeout=180),
     ]
 
+for iface in ("ide", "virtio"):
+    # figures only (user/test/fsbench.c): write throughput, fsync'd small
+    # files, the cost of opening a cached file; in the log, never judged
+    TESTS += [guest("bench", "fsbench", iface, [
+        expect(r"^fsbench: write: .* KiB/s"),
+        expect(r"^fsbench: open: \d+ ns"),
+        expect(r"^fsbench: open-env: .* ns per open"),
+        expect(r"^fsbench: done")], timeout=180)]
+
+ISO_IMG = os.path.join(ROOT, "obj", "fs", "iso.img")
+
+for iface in ("ide", "virtio"):
+    TESTS += [
+        # two programs, spawned from the file system, appending at once
+        # on 4 CPUs, each to its own file and both to one
+        guest("append", "fsappend", iface, [
+            expect(r"^fsappend: ok, .* switches writer \d+ times")],
+              cpus=4, timeout=300),
+        # principal 2 against principal 1's file system (iso.img, mkfs -o 1)
+        guest("iso", "fsiso", iface, [
+            expect(r"^fsiso: principal 1 holds \d+ blocks, [1-9]\d* private"),
+            expect(r"^fsiso: ok")], cpus=2, timeout=120, image=ISO_IMG),
+    ]
+
 TESTS += [
-    # two programs, spawned from the file system, appending at once
-    guest("append", "fsappend", "ide", [expect(r"^fsappend: ok")], cpus=4,
-          timeout=300),
     corrupt("super", r"^fscorrupt: mount refused: superblock .*bad magic"),
     corrupt("root", r"^fscorrupt: mount refused: root directory unusable"),
     corrupt("log", r"^fscorrupt: mounted with a warning: log header"),
+    # random bytes in the root directory's block, in the inodes past the
+    # root's: the mount works, the lookup through them fails with a reason
+    corrupt("dir", r"^fscorrupt: mounted; .*stat /bin/hello says -\d+ "
+            r"\(directory \d+: \d+ malformed entries"),
+    corrupt("inode", r"^fscorrupt: mounted; .*stat /bin/hello says -\d+ "
+            r"\(inode \d+: "),
 ]

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Damaged copies of the data disk for the grader's fs-corrupt tests.
 
-    python3 grade/fs/corrupt.py super|root|log IN OUT
+    python3 grade/fs/corrupt.py super|root|log|dir|inode IN OUT
 
 super: random bytes over the file system's superblock; root: the root
 directory's inode says it is of an unknown type; log: a committed log
-header (checksum right) whose entries point outside the device. Offsets
+header (checksum right) whose entries point outside the device; dir: random bytes over the root
+directory's first block; inode: random bytes over every inode of the
+first inode-table block but the root's (/bin's among them). Offsets
 come from the ownership superblock and the fs superblock (formats:
 kern/abi/disk.h, libos/fs/fsformat.h).
 """
@@ -40,6 +42,15 @@ def main():
         struct.pack_into("<QIIIIII", img, h, 0x474f4c5354494843, 2, 1, 3, 0, 0, 0)
         struct.pack_into("<III", img, h + 32, 0xfffffff0, 7, 0x7fffffff)
         struct.pack_into("<I", img, h + 28, zlib.crc32(bytes(img[h:h + BS])))
+    elif kind == "dir":
+        (blk,) = struct.unpack_from("<I", img, inode_start * BS + 128 + 36)
+        rng = random.Random(6)
+        for i in range(BS):
+            img[blk * BS + i] = rng.randrange(256)
+    elif kind == "inode":
+        rng = random.Random(7)
+        for i in range(256, BS):
+            img[inode_start * BS + i] = rng.randrange(256)
     else:
         sys.exit("corrupt.py: unknown kind %s" % kind)
     with open(dst, "wb") as f:           # sparse, like the original

@@ -243,6 +243,11 @@ static void hurt_magic(uint8_t *img) { img[(uint64_t)sb_at * BS] ^= 1; }
 static void hurt_type(uint8_t *img) { inode_at(img, file_ino)->type = 9; }
 static void hurt_ptr(uint8_t *img) { inode_at(img, big_ino)->direct[3] = NBLK + 5; }
 static void hurt_share(uint8_t *img) { inode_at(img, big_ino)->direct[3] = inode_at(img, big_ino)->direct[4]; }
+static void hurt_ind(uint8_t *img)
+{
+	uint32_t *ptr = (uint32_t *)(img + (uint64_t)ind_blk * BS);
+	ptr[0] = NBLK + 7;	/* a pointer in the indirect block, out of range */
+}
 static void hurt_size(uint8_t *img) { inode_at(img, big_ino)->size = 10; }
 static void hurt_nlink(uint8_t *img) { inode_at(img, file_ino)->nlink = 3; }
 static void hurt_entry(uint8_t *img)
@@ -276,6 +281,7 @@ test_each_structure(void)
 		{ "inode type", hurt_type, 0 },
 		{ "block pointer out of range", hurt_ptr, 0 },
 		{ "block in two places", hurt_share, 0 },
+		{ "indirect block pointer out of range", hurt_ind, 0 },
 		{ "blocks past the size", hurt_size, 0 },
 		{ "link count", hurt_nlink, 0 },
 		{ "entry naming a free inode", hurt_entry, 0 },

@@ -74,6 +74,18 @@ def main():
                 found += code != 0
         check("fsck-damaged-%s" % region, not crashes,
               crashes[0] if crashes else "")
+    # the damaged data disks the guest's fs-corrupt-* tests mount
+    # (grade/fs/corrupt.py): fsck reports each, and does not crash
+    for kind in ("super", "root", "log", "dir", "inode"):
+        path = os.path.join(ROOT, "obj", "fs", "corrupt-%s.img" % kind)
+        if not os.path.exists(path):
+            check("fsck-corrupt-%s" % kind, False, "no " + path)
+            continue
+        code, out = run(FSCK, path)
+        last = out.strip().split("\n")[-1] if out.strip() else ""
+        check("fsck-corrupt-%s" % kind, code in (1, 2),
+              "exit %d: %s" % (code, out[-1500:]))
+        print("  fsck %s: exit %d: %s" % (os.path.basename(path), code, last))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -58,7 +58,9 @@ dir_block(struct fs *fs, uint32_t dino, struct fs_dinode *di, uint64_t fbn,
 }
 
 /* Looks name up in directory dino: *ino (0 when absent) and where its
- * slot is. */
+ * slot is. -E_IO when it is absent and the directory has malformed
+ * slots (in use, yet no sane name or inode): the name may be in one, so
+ * neither "absent" nor a new entry beside them would be true. */
 int
 dir_lookup(struct fs *fs, uint32_t dino, const char *name, uint32_t *ino,
 	   uint32_t *slot_blk, uint32_t *slot)
@@ -66,7 +68,7 @@ dir_lookup(struct fs *fs, uint32_t dino, const char *name, uint32_t *ino,
 	struct fs_dinode di;
 	uint64_t nblk, fbn;
 	size_t len = strlen(name);
-	int r, i;
+	int r, i, bad = 0;
 
 	*ino = 0;
 	if ((r = dir_get(fs, dino, &di, &nblk)) < 0)
@@ -90,9 +92,13 @@ dir_lookup(struct fs *fs, uint32_t dino, const char *name, uint32_t *ino,
 				brelse(fs, b);
 				return 0;
 			}
+			bad += de->ino != 0 && !slot_sane(fs, de);
 		}
 		brelse(fs, b);
 	}
+	if (bad)
+		return fserr(fs, -E_IO, "directory %u: %d malformed entries (fsck "
+			     "reports them); looking for %s", dino, bad, name);
 	return 0;
 }
 
