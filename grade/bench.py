@@ -132,8 +132,9 @@ ROWS = [
      "delack=0 nodelay=1 vs Linux NODELAY"),
     ("tcp_bulk_virtio", "tcp_bulk_virtio", "virtio-net: MB/s, tcpbench send "
      "vs Linux"),
-    ("httpd_small_c32", "httpd_small_c32", "req/s, wrk -c32, 1 KiB body, "
-     "Connection: close: user/httpd vs busybox httpd"),
+    ("httpd_small_c32", "httpd_small_c32", "req/s, wrk -c32, Connection: "
+     "close: user/httpd /bytes/1024 (generated) vs busybox httpd "
+     "small.html (1 KiB file)"),
     ("httpd_small_c32_keepalive", None, "req/s, as above but keep-alive "
      "(busybox httpd cannot)"),
 ]
@@ -1015,7 +1016,7 @@ def spread(a):
 def table_text(cfg, header, rows, chitin_runs, linux_runs):
     out = list(header)
     out.append("")
-    fmt = "%-18s %11s %19s %11s %19s %-13s %7s  %s"
+    fmt = "%-25s %12s %20s %12s %20s %-14s %7s  %s"
     out.append(fmt % ("figure", "Chitin", "(spread)", "Linux", "(spread)",
                       "(Linux fig.)", "ratio", "note"))
     out.append(fmt % ("", "median", "min..max", "median", "min..max", "",
