@@ -18,7 +18,7 @@
    collects its RESULT lines; a run's figure is the median over its 11
    timed batches, the figure reported is the median over the runs, and
    the spread is the min and max batch over all runs. Runs are added (up
-   to --max-runs) while some figure's runs differ by more than 25%. These
+   to --max-runs, 4) while some figure's runs differ by more than 25%. These
    boots also time QEMU's start to the first user program.
 3. Runs ../shared/linuxref/run.sh --linux-runs times, taking turns with
    step 2, in the same QEMU configuration (accelerator, -cpu model,
@@ -166,9 +166,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=3,
                    help="Chitin bench boots (default 3)")
-    p.add_argument("--max-runs", type=int, default=5,
+    p.add_argument("--max-runs", type=int, default=4,
                    help="Chitin boots at most, adding runs while some "
-                   "figure's runs differ by over 25%% (default 5)")
+                   "figure's runs differ by over 25%% (default 4)")
     p.add_argument("--boots", type=int, default=3,
                    help="boots timed to the monitor prompt (default 3)")
     p.add_argument("--linux-runs", type=int, default=3,
