@@ -600,7 +600,7 @@ def boot_figures(bench_boots, prompt_boots):
         "boot_to_init": "QEMU start -> first user program running (host "
                         "clock; BIOS, loader, kernel, archive)",
         "boot_to_prompt": "QEMU start -> kernel monitor prompt K> "
-                          "(no shell yet: issue 6)",
+                          "(booted with `monitor`)",
         "kernel_ready_self": "the kernel's own 'kernel ready in N ms' "
                              "(kernel entry -> ready)",
     }
@@ -992,18 +992,39 @@ def build_rows(chitin, chitin_skips, linux, boot, mc):
                          "ratio": None, "note": "", "status": ""})
     for name in sorted(mc):
         rows.append({"name": name, "linux_name": None, "chitin": mc[name],
-                     "linux": None, "ratio": None, "note": "", "status": ""})
-    for name in ("boot_to_init", "boot_to_prompt", "kernel_ready_self"):
+                     "linux": None, "ratio": None, "note": mc_note(name),
+                     "status": ""})
+    for name, note in (
+            ("boot_to_init", "QEMU start -> first user program (host clock)"),
+            ("boot_to_prompt", "QEMU start -> monitor prompt (host clock)"),
+            ("kernel_ready_self", "the kernel's own entry -> ready count")):
         if name in boot:
             rows.append({"name": name, "linux_name": None,
                          "chitin": boot[name], "linux": None, "ratio": None,
-                         "note": "", "status": ""})
+                         "note": note, "status": ""})
     for group in ("demux", "httpd"):
         if group in chitin_skips:
             rows.append({"name": group, "linux_name": None, "chitin": None,
                          "linux": None, "ratio": None, "note": "",
                          "status": "missing: " + chitin_skips[group]})
     return rows
+
+
+def mc_note(name):
+    """What a mc_<work>_x<K> row is, and whether K outnumbers the host's
+    cores (then the vCPUs share them, and scaling says little)."""
+    m = re.match(r"^mc_(.+)_x(\d+)$", name)
+    if not m:
+        return ""
+    k, cores = int(m.group(2)), os.cpu_count() or 0
+    note = "per CPU, %d CPU%s at once (%s)" % (
+        k, "s" if k > 1 else "", {"user_loop": "user arithmetic",
+                                  "null_syscall": "sys_getenvid",
+                                  "page_alloc": "page_alloc+unmap"}.get(
+                                      m.group(1), m.group(1)))
+    if cores and k > cores:
+        note += "; more vCPUs than the host's %d cores" % cores
+    return note
 
 
 def spread(a):
