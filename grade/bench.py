@@ -25,8 +25,10 @@
    -machine pc, CPUs, memory, NIC model) and reads its results file. If
    it cannot run (it needs root and network namespaces; `--nic none`
    needs neither), says why and prints Chitin alone.
-4. With --mc-cpus > 1, boots once more with that many CPUs and runs the
-   multicore figures (`bench -m`).
+4. With --mc-cpus > 1 (default 4), boots once more with that many CPUs
+   and runs the multicore figures (`bench -m`): the same per-CPU work on
+   1, 2, ... --mc-cpus CPUs at once. Under TCG each vCPU is a host
+   thread: past the host's cores, the vCPUs share them.
 5. With the network peer and user/tcpbench (the library stack's own
    tool), boots --tcp-runs times per NIC model (--net-nics, default
    e1000 and virtio) and runs, one after the other (user/netrun),
