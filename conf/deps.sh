@@ -46,6 +46,9 @@ check_all() {
 	# network tests: namespaces, veth and tap devices (ip), and the
 	# Linux peer's tools
 	need ip iproute2
+	# make bench: the HTTP load generator run against httpd (and by
+	# ../shared/linuxref against busybox httpd)
+	need wrk wrk
 	pkgs=${pkgs# }
 }
 

@@ -18,20 +18,32 @@
    collects its RESULT lines; a run's figure is the median over its 11
    timed batches, the figure reported is the median over the runs, and
    the spread is the min and max batch over all runs. Runs are added (up
-   to --max-runs) while some figure's runs differ by more than 25%. These
+   to --max-runs, 4) while some figure's runs differ by more than 25%. These
    boots also time QEMU's start to the first user program.
 3. Runs ../shared/linuxref/run.sh --linux-runs times, taking turns with
    step 2, in the same QEMU configuration (accelerator, -cpu model,
    -machine pc, CPUs, memory, NIC model) and reads its results file. If
    it cannot run (it needs root and network namespaces; `--nic none`
    needs neither), says why and prints Chitin alone.
-4. With --mc-cpus > 1, boots once more with that many CPUs and runs the
-   multicore figures (`bench -m`).
+4. With --mc-cpus > 1 (default 4), boots once more with that many CPUs
+   and runs the multicore figures (`bench -m`): the same per-CPU work on
+   1, 2, ... --mc-cpus CPUs at once. Under TCG each vCPU is a host
+   thread: past the host's cores, the vCPUs share them.
 5. With the network peer and user/tcpbench (the library stack's own
-   tool), boots tcpbench for tcp_rtt (rr against netsrv's echo) and
-   tcp_bulk (64 MiB to netsrv's sink).
-6. Prints one table (ratio = Linux / Chitin for times, Chitin / Linux for
-   MB/s, so > 1 always means Chitin is faster) and writes into obj/bench/:
+   tool), boots --tcp-runs times per NIC model (--net-nics, default
+   e1000 and virtio) and runs, one after the other (user/netrun),
+   tcpbench rr with the stack's defaults (tcp_rtt), rr latency-tuned
+   with delack=0 nodelay=1 (tcp_rtt_tuned) and a 64 MiB send to netsrv's
+   sink (tcp_bulk); figures of a NIC other than --nic get a _<nic>
+   suffix. For the other NICs, one bench boot more gives udp_rtt, and
+   linuxref runs once with that NIC (--linux-net-runs).
+6. With the host peer and wrk, boots user/httpd and loads it from the
+   namespace as linuxref's httpd-load.sh loads busybox httpd: a 1 s
+   warm-up, then 3 runs of 5 s of `wrk -t1 -c32` fetching a 1 KiB body
+   with Connection: close (httpd_small_c32), and one 5 s keep-alive run;
+   linuxref runs once in httpd mode for Linux's httpd_small_c32.
+7. Prints one table (ratio = Linux / Chitin for times, Chitin / Linux for
+   MB/s and req/s, so > 1 always means Chitin is faster) and writes into obj/bench/:
    results.json (every run's raw figures), table.txt, the serial logs,
    ratios.svg, mc.svg and demux.svg (drawn here, no dependency), bench.gp
    and *.dat (a gnuplot script; bench.png when gnuplot is installed).
@@ -60,7 +72,27 @@ from vm import read_cmdline_layout  # noqa: E402
 
 SECTOR = 512
 OUTDIR = os.path.join(ROOT, "obj", "bench")
-LINUXREF = os.path.normpath(os.path.join(ROOT, "..", "shared", "linuxref"))
+
+
+def default_linuxref():
+    """../shared/linuxref beside the tree, or beside the main tree when
+    this is a git worktree elsewhere."""
+    here = os.path.normpath(os.path.join(ROOT, "..", "shared", "linuxref"))
+    if os.path.isdir(here):
+        return here
+    try:
+        common = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute",
+             "--git-common-dir"], cwd=ROOT, capture_output=True, text=True,
+            timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return here
+    main = os.path.normpath(os.path.join(os.path.dirname(common), "..",
+                                         "shared", "linuxref"))
+    return main if common and os.path.isdir(main) else here
+
+
+LINUXREF = default_linuxref()
 
 # Rows of the table, in order: (Chitin figure, Linux figure it is set
 # against, note). A Linux figure of None: no counterpart in linuxref.
@@ -79,7 +111,7 @@ ROWS = [
     ("spawn_exit_wait", None, "libos ELF loader"),
     ("ipc_rtt", "pipe_rtt", "IPC vs 1-byte pipe ping-pong"),
     ("pct_rtt", "pipe_rtt", "PCT vs 1-byte pipe ping-pong"),
-    ("pipe_rtt", "pipe_rtt", ""),
+    ("pipe_rtt", "pipe_rtt", "library pipes (shared ring) vs Linux pipes"),
     ("yield_switch", "yield_switch", "sys_yield vs sched_yield"),
     ("yield_to_switch", "yield_switch", "directed yield vs sched_yield"),
     ("thread_switch", None, "library threads, one env"),
@@ -88,10 +120,29 @@ ROWS = [
     ("demux_100", None, "100 filters"),
     ("demux_1000", None, "1000 filters"),
     ("nic_ping_rtt", None, "raw ICMP echo frames with the peer"),
-    ("udp_rtt", "udp_rtt", "raw UDP frames vs Linux's UDP socket"),
-    ("tcp_rtt", "tcp_rtt", "library stack (tcpbench rr) vs Linux"),
-    ("tcp_bulk", "tcp_bulk", "MB/s: tcpbench send vs Linux"),
+    ("udp_rtt", "udp_rtt", "e1000: raw UDP frames vs Linux's UDP socket"),
+    ("tcp_rtt", "tcp_rtt", "e1000: library stack, defaults+NODELAY vs "
+     "Linux NODELAY"),
+    ("tcp_rtt_tuned", "tcp_rtt", "e1000: library stack, delack=0 nodelay=1 "
+     "vs Linux NODELAY"),
+    ("tcp_bulk", "tcp_bulk", "e1000: MB/s, tcpbench send vs Linux"),
+    ("udp_rtt_virtio", "udp_rtt_virtio", "virtio-net: raw UDP frames vs "
+     "Linux's UDP socket"),
+    ("tcp_rtt_virtio", "tcp_rtt_virtio", "virtio-net: library stack, "
+     "defaults+NODELAY vs Linux NODELAY"),
+    ("tcp_rtt_tuned_virtio", "tcp_rtt_virtio", "virtio-net: library stack, "
+     "delack=0 nodelay=1 vs Linux NODELAY"),
+    ("tcp_bulk_virtio", "tcp_bulk_virtio", "virtio-net: MB/s, tcpbench send "
+     "vs Linux"),
+    ("httpd_small_c32", "httpd_small_c32", "req/s, wrk -c32, Connection: "
+     "close: user/httpd /bytes/1024 (generated) vs busybox httpd "
+     "small.html (1 KiB file)"),
+    ("httpd_small_c32_keepalive", None, "req/s, as above but keep-alive "
+     "(busybox httpd cannot)"),
 ]
+
+# Rates: higher is better, so their ratio is Chitin / Linux.
+RATE_UNITS = ("MB/s", "req/s")
 
 RESULT_RE = re.compile(r"^RESULT\|([^|]+)\|([0-9.]+)\|([^|]*)\|([0-9.]+)\|"
                        r"([^|]*)\|(\d+)\|(\d+)\|([0-9.]+)\|([0-9.]+)\|(.*)$")
@@ -101,6 +152,8 @@ EVENTS = {
                        r"archive"),
     "prompt": re.compile(r"^K> "),
     "done": re.compile(r"^DONE\|"),
+    "netrun_done": re.compile(r"^netrun: done"),
+    "httpd": re.compile(r"^httpd: serving .* on port"),
     "panic": re.compile(r"kernel panic|[Tt]riple fault"),
 }
 
@@ -115,9 +168,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=3,
                    help="Chitin bench boots (default 3)")
-    p.add_argument("--max-runs", type=int, default=5,
+    p.add_argument("--max-runs", type=int, default=4,
                    help="Chitin boots at most, adding runs while some "
-                   "figure's runs differ by over 25%% (default 5)")
+                   "figure's runs differ by over 25%% (default 4)")
     p.add_argument("--boots", type=int, default=3,
                    help="boots timed to the monitor prompt (default 3)")
     p.add_argument("--linux-runs", type=int, default=3,
@@ -131,11 +184,27 @@ def parse_args():
                    help="CPUs of both guests (default 1, linuxref's)")
     p.add_argument("--mem", type=int, default=512,
                    help="MiB of both guests (default 512, linuxref's)")
-    p.add_argument("--mc-cpus", type=int, default=2,
-                   help="CPUs of the multicore boot (default 2; <2: none)")
+    p.add_argument("--mc-cpus", type=int, default=4,
+                   help="CPUs of the multicore boot (default 4, so the "
+                   "figures are for 1..4 CPUs; <2: none)")
     p.add_argument("--nic", default="e1000",
                    choices=("e1000", "virtio", "none"),
                    help="NIC model of both guests (default e1000)")
+    p.add_argument("--net-nics", default="e1000,virtio",
+                   help="NIC models of the TCP/UDP figures, comma-separated "
+                   "(default e1000,virtio; --nic's figures have no suffix)")
+    p.add_argument("--tcp-runs", type=int, default=2,
+                   help="tcpbench boots per NIC model (default 2; 0: none)")
+    p.add_argument("--linux-net-runs", type=int, default=1,
+                   help="linuxref runs per extra NIC model (default 1)")
+    p.add_argument("--linux-net-results", nargs="+", metavar="FILE",
+                   help="linuxref .results files of the extra NIC models "
+                   "(their INFO nic line says which) instead of running it")
+    p.add_argument("--no-httpd", action="store_true",
+                   help="no httpd figures (user/httpd under wrk)")
+    p.add_argument("--linux-httpd-results", metavar="FILE",
+                   help="a linuxref httpd-mode .results file instead of "
+                   "running it")
     p.add_argument("--bench-args", default="",
                    help="extra arguments for Chitin's bench, e.g. '-B 21'")
     p.add_argument("--image", default=os.path.join(ROOT, "obj",
@@ -174,9 +243,9 @@ class Config:
         self.lba, self.cmdline_max = read_cmdline_layout(ROOT)
         self.net = None         # a started HostNet, or None
 
-    def nic_args(self):
+    def nic_args(self, nic=None):
         model = {"e1000": "e1000", "virtio": "virtio-net-pci"}.get(
-            self.args.nic)
+            nic or self.args.nic)
         if model is None:
             return ["-nic", "none"]
         # The device model and MAC of linuxref's guest; behind it the tap
@@ -186,14 +255,14 @@ class Config:
         return ["-netdev", backend, "-device",
                 "%s,netdev=n0,mac=52:54:00:12:34:56" % model]
 
-    def qemu_cmd(self, image, cpus):
+    def qemu_cmd(self, image, cpus, nic=None):
         prefix = self.net.prefix() if self.net else []
         return prefix + ([self.qemu, "-machine", "pc", "-accel", self.accel,
                  "-cpu", self.cpu_model, "-smp", str(cpus),
                  "-m", str(self.args.mem),
                  "-drive", "file=%s,format=raw,if=ide,index=0,media=disk"
                  % image, "-display", "none", "-no-reboot",
-                 "-serial", "stdio", "-monitor", "none"] + self.nic_args())
+                 "-serial", "stdio", "-monitor", "none"] + self.nic_args(nic))
 
 
 
@@ -320,19 +389,24 @@ class Boot:
         self.elapsed = 0.0
 
 
-def boot_chitin(cfg, cmdline, cpus, until, timeout, tag):
+def boot_chitin(cfg, cmdline, cpus, until, timeout, tag, nic=None,
+                then=None):
     """Boots with cmdline until the event `until` (or a panic, QEMU's
-    exit, the timeout). Returns a Boot; its serial log goes to
-    obj/bench/<tag>.log."""
+    exit, the timeout), with the NIC model nic (default --nic); then, if
+    given and the event came, calls then(boot) while QEMU still runs.
+    Returns a Boot; its serial log goes to obj/bench/<tag>.log."""
     image = os.path.join(OUTDIR, tag + ".img")
     write_image(cfg, cfg.args.image, image, cmdline)
     boot = Boot()
     t0 = time.monotonic()
-    proc = subprocess.Popen(cfg.qemu_cmd(image, cpus), stdin=subprocess.PIPE,
+    proc = subprocess.Popen(cfg.qemu_cmd(image, cpus, nic),
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with open(os.path.join(OUTDIR, tag + ".log"), "wb") as logf:
             _read_boot(proc, boot, until, t0, t0 + timeout, logf)
+            if then is not None and until in boot.events:
+                then(boot)
         boot.elapsed = time.monotonic() - t0
     finally:
         if proc.poll() is None:
@@ -528,7 +602,7 @@ def boot_figures(bench_boots, prompt_boots):
         "boot_to_init": "QEMU start -> first user program running (host "
                         "clock; BIOS, loader, kernel, archive)",
         "boot_to_prompt": "QEMU start -> kernel monitor prompt K> "
-                          "(no shell yet: issue 6)",
+                          "(booted with `monitor`)",
         "kernel_ready_self": "the kernel's own 'kernel ready in N ms' "
                              "(kernel entry -> ready)",
     }
@@ -548,85 +622,238 @@ TCP_SEND = re.compile(r"^tcpbench: sen[dt] (\d+) bytes .* in ([0-9.]+) s: "
                       r"([0-9.]+) Mbit/s")
 TCP_RR_COUNT = 1000
 TCP_BULK_BYTES = 64 << 20       # linuxref's default BULK_MB
+GUEST_IP = "10.99.0.2"
+# The stack's defaults (tcpbench rr sets TCP_NODELAY itself, as linuxref's
+# bench does), and a latency-tuned configuration: no delayed ACKs, Nagle
+# off for every socket (sock.h's configuration words).
+TCP_TUNED = "delack=0,nodelay=1"
+NIC_NAMES = {"e1000": "e1000", "virtio": "virtio-net"}
 
 
-def tcpbench_once(cfg, i, words, regex, tag):
-    """One boot of the stack's own tool (user/tcpbench.c) against netsrv;
-    returns its line's match, or None (the log says why)."""
-    cmdline = "init=tcpbench -o ip=10.99.0.2/24 " + words
-    log("Chitin TCP run %d: %s" % (i, cmdline))
-    boot = boot_chitin(cfg, cmdline, cfg.args.cpus, "prompt", 300, tag)
-    for line in boot.lines:
-        m = regex.search(line)
+def nic_suffix(cfg, nic):
+    """'' for --nic's figures, '_<nic>' for the other NIC models'."""
+    return "" if nic == cfg.args.nic else "_" + nic
+
+
+def extra_nics(cfg):
+    """The NIC models of the network figures other than --nic."""
+    return [n for n in net_nics(cfg) if n != cfg.args.nic]
+
+
+def net_nics(cfg):
+    nics = [n.strip() for n in cfg.args.net_nics.split(",") if n.strip()]
+    return [n for n in nics if n in NIC_NAMES]
+
+
+def tcp_boot(cfg, nic, i):
+    """One boot running tcpbench three times in a row (user/netrun): rr
+    with the defaults, rr latency-tuned, a 64 MiB send. Returns a parsed
+    run (RESULT-like figures) or None."""
+    sfx = nic_suffix(cfg, nic)
+    ip = "ip=%s/24" % GUEST_IP
+    cmd = ("init=netrun tcpbench -o %s rr %s 7002 %d ; "
+           "tcpbench -o %s,%s rr %s 7002 %d ; "
+           "tcpbench -o %s send %s 7003 %d" % (
+               ip, HostNet.HOST_IP, TCP_RR_COUNT,
+               ip, TCP_TUNED, HostNet.HOST_IP, TCP_RR_COUNT,
+               ip, HostNet.HOST_IP, TCP_BULK_BYTES))
+    tag = "chitin-tcp-%s%d" % (nic, i)
+    log("Chitin TCP run %d, %s: %s" % (i, nic, cmd))
+    boot = boot_chitin(cfg, cmd, cfg.args.cpus, "netrun_done", 300, tag,
+                       nic=nic)
+    rrs = [m for m in (TCP_RR.search(l) for l in boot.lines) if m]
+    sends = [m for m in (TCP_SEND.search(l) for l in boot.lines) if m]
+    res = {}
+    nicname = NIC_NAMES[nic]
+    for name, m, how in (("tcp_rtt", rrs[0] if rrs else None,
+                          "the stack's defaults (Nagle off by the "
+                          "program, delayed ACK on)"),
+                         ("tcp_rtt_tuned", rrs[1] if len(rrs) > 1 else None,
+                          "latency-tuned: " + TCP_TUNED)):
         if m:
-            return m
-    log("  no figure (%s)" % (boot.failure or "see obj/bench/%s.log"
-                              % tag))
-    return None
-
-
-def run_tcp(cfg):
-    """tcp_rtt and tcp_bulk as parsed runs (RESULT-like figures), from
-    tcpbench's own summary lines: the rr median per exchange (min and
-    p90 as the spread), and a 64 MiB send's rate (1 MB = 10^6 B), or
-    (runs, why there are none)."""
-    if not cfg.net:
-        return [], "needs the host peer (root, network namespaces)"
-    if not os.path.exists(os.path.join(ROOT, "obj", "user", "tcpbench")):
-        return [], "no tcpbench program (the library stack, issue 8)"
-    runs = []
-    for i in range(1, cfg.args.runs + 1):
-        res = {}
-        m = tcpbench_once(cfg, i, "rr %s 7002 %d" % (
-            HostNet.HOST_IP, TCP_RR_COUNT), TCP_RR, "chitin-tcprr%d" % i)
-        if m:
-            res["tcp_rtt"] = {
+            res[name + sfx] = {
                 "median": 1000.0 * int(m.group(3)), "unit": "ns/op",
                 "min": 1000.0 * int(m.group(5)),
                 "max": 1000.0 * int(m.group(4)), "cycles": 0,
                 "cycles_unit": "", "n": int(m.group(1)), "batches": 1,
-                "what": "tcpbench rr: 1-byte TCP echo round trip with "
-                        "netsrv (NODELAY), median of %s; spread = min..p90"
-                        % m.group(1)}
-        m = tcpbench_once(cfg, i, "send %s 7003 %d" % (
-            HostNet.HOST_IP, TCP_BULK_BYTES), TCP_SEND, "chitin-tcpbulk%d" % i)
-        if m:
-            mbs = float(m.group(3)) / 8
-            res["tcp_bulk"] = {
-                "median": mbs, "unit": "MB/s", "min": mbs, "max": mbs,
-                "cycles": 0, "cycles_unit": "", "n": int(m.group(1)),
-                "batches": 1, "what": "tcpbench send: 64 MiB to netsrv's "
-                "sink (1 MB = 1e6 B)"}
-        if not res:
-            return runs, "tcpbench gave no figure (obj/bench/chitin-tcp*.log)"
-        runs.append({"results": res, "skips": {}, "errors": [], "info": {}})
+                "what": "tcpbench rr over %s: 1-byte TCP echo round trip "
+                        "with netsrv, %s; median of %s; spread = min..p90"
+                        % (nicname, how, m.group(1))}
+    if sends:
+        mbs = float(sends[0].group(3)) / 8
+        res["tcp_bulk" + sfx] = {
+            "median": mbs, "unit": "MB/s", "min": mbs, "max": mbs,
+            "cycles": 0, "cycles_unit": "", "n": int(sends[0].group(1)),
+            "batches": 1, "what": "tcpbench send over %s: 64 MiB to "
+            "netsrv's sink (1 MB = 1e6 B), the stack's defaults" % nicname}
+    if len(res) < 3:
+        log("  %d of 3 figures (%s; obj/bench/%s.log)" % (
+            len(res), boot.failure or "see the log", tag))
+    return {"results": res, "skips": {}, "errors": [], "info": {}} \
+        if res else None
+
+
+def run_tcp(cfg):
+    """The TCP figures of every NIC model (tcp_boot), or (runs, why there
+    are none)."""
+    if not cfg.net:
+        return [], "needs the host peer (root, network namespaces)"
+    for prog in ("tcpbench", "netrun"):
+        if not os.path.exists(os.path.join(ROOT, "obj", "user", prog)):
+            return [], "no %s program" % prog
+    runs = []
+    for nic in net_nics(cfg):
+        for i in range(1, cfg.args.tcp_runs + 1):
+            r = tcp_boot(cfg, nic, i)
+            if r:
+                runs.append(r)
+    if not runs:
+        return runs, "tcpbench gave no figure (obj/bench/chitin-tcp*.log)"
     return runs, None
+
+
+def run_udp_extra(cfg, mhz):
+    """udp_rtt over the NIC models other than --nic: a bench boot each
+    (bench -o udp_rtt), its figure renamed udp_rtt_<nic>. Returns parsed
+    runs."""
+    runs = []
+    if not cfg.net:
+        return runs
+    for nic in extra_nics(cfg):
+        cmdline = bench_cmdline(cfg, "-M", mhz) + " -o udp_rtt"
+        log("Chitin UDP run, %s: %s" % (nic, cmdline))
+        tag = "chitin-udp-%s" % nic
+        boot = boot_chitin(cfg, cmdline, cfg.args.cpus, "done",
+                           cfg.args.timeout, tag, nic=nic)
+        parsed = parse_lines(boot.lines)
+        r = parsed["results"].pop("udp_rtt", None)
+        if r is None:
+            log("  no udp_rtt (%s; obj/bench/%s.log)" % (
+                boot.failure or "; ".join(parsed["errors"]) or "?", tag))
+            continue
+        r["what"] += " (over %s)" % NIC_NAMES[nic]
+        parsed["results"] = {"udp_rtt" + nic_suffix(cfg, nic): r}
+        runs.append(parsed)
+    return runs
+
+
+# ------------------------------------------------------ httpd under wrk --
+
+WRK_RATE = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.M)
+WRK_REQS = re.compile(r"^\s*(\d+) requests in", re.M)
+HTTPD_PATH = "/bytes/1024"      # 1 KiB, as linuxref's small.html
+HTTPD_CONNS = 32
+HTTPD_SECONDS = 5
+HTTPD_REPS = 3
+
+
+def wrk(cfg, seconds, close, out):
+    """One wrk run from the namespace; returns (req/s, requests) or
+    None. Its output is appended to out."""
+    cmd = cfg.net.prefix() + [
+        "wrk", "-t1", "-c%d" % HTTPD_CONNS, "-d%ds" % seconds,
+        "--timeout", "5s"] + (["-H", "Connection: close"] if close else []) \
+        + ["http://%s%s" % (GUEST_IP, HTTPD_PATH)]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=seconds + 30)
+    except (OSError, subprocess.SubprocessError) as e:
+        out.append("wrk: %s" % e)
+        return None
+    out.append("$ %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+    m, n = WRK_RATE.search(r.stdout), WRK_REQS.search(r.stdout)
+    if r.returncode != 0 or not m:
+        return None
+    return float(m.group(1)), int(n.group(1)) if n else 0
+
+
+def run_httpd(cfg):
+    """user/httpd loaded by wrk: (parsed run or None, why not)."""
+    if cfg.args.no_httpd:
+        return None, "not run (--no-httpd)"
+    if not cfg.net:
+        return None, "needs the host peer (root, network namespaces)"
+    if shutil.which("wrk") is None:
+        return None, "no wrk on the host (apt-get install wrk)"
+    if not os.path.exists(os.path.join(ROOT, "obj", "user", "httpd")):
+        return None, "no httpd program"
+    out = []
+    rates = {"close": [], "keep": []}
+
+    def load(boot):
+        wrk(cfg, 1, True, out)                  # warm-up, not recorded
+        for _ in range(HTTPD_REPS):
+            rates["close"].append(wrk(cfg, HTTPD_SECONDS, True, out))
+        rates["keep"].append(wrk(cfg, HTTPD_SECONDS, False, out))
+    cmd = "init=httpd -o ip=%s/24 -q" % GUEST_IP
+    log("Chitin httpd run: %s; wrk -t1 -c%d from the host" % (
+        cmd, HTTPD_CONNS))
+    boot = boot_chitin(cfg, cmd, cfg.args.cpus, "httpd", 300, "chitin-httpd",
+                       then=load)
+    with open(os.path.join(OUTDIR, "chitin-httpd.wrk"), "w") as f:
+        f.write("\n".join(out) + "\n")
+    if "httpd" not in boot.events:
+        return None, "httpd did not start (%s; obj/bench/chitin-httpd.log)" \
+            % (boot.failure or "?")
+    res = {}
+    for name, key, what in (
+            ("httpd_small_c32", "close", "user/httpd GET %s (1024 B body), "
+             "wrk -t1 -c%d with Connection: close (a connection per "
+             "request, as busybox httpd), median of %d x %d s" % (
+                 HTTPD_PATH, HTTPD_CONNS, HTTPD_REPS, HTTPD_SECONDS)),
+            ("httpd_small_c32_keepalive", "keep", "the same, keep-alive "
+             "(connections reused), one %d s run" % HTTPD_SECONDS)):
+        ok = [r for r in rates[key] if r]
+        if not ok:
+            continue
+        vals = [r[0] for r in ok]
+        res[name] = {"median": statistics.median(vals), "unit": "req/s",
+                     "min": min(vals), "max": max(vals), "cycles": 0,
+                     "cycles_unit": "", "n": sum(r[1] for r in ok),
+                     "batches": len(ok), "what": what}
+    if not res:
+        return None, "wrk gave no figure (obj/bench/chitin-httpd.wrk)"
+    return {"results": res, "skips": {}, "errors": [], "info": {}}, None
 
 
 # ----------------------------------------------------------------- Linux --
 
-def linux_tag(cfg):
-    tag = "%s-%s" % (cfg.accel, cfg.args.nic)
+def linux_tag(cfg, nic=None, httpd=False):
+    tag = "%s-%s" % (cfg.accel, nic or cfg.args.nic)
+    tag += "-httpd" if httpd else ""
     return tag + ("-smp%d" % cfg.args.cpus if cfg.args.cpus != 1 else "")
 
 
-def run_linux_once(cfg, i):
-    """run.sh, the i-th time; returns (parsed results, None) or (None,
+# linuxref's httpd mode, cut to the figure compared: the small file, 32
+# connections, as many runs as Chitin's httpd figure has.
+LINUX_HTTPD_ENV = {"HTTPD_FILES": "small", "HTTPD_CONNS": str(HTTPD_CONNS),
+                   "HTTPD_S": str(HTTPD_SECONDS),
+                   "HTTPD_REPS": str(HTTPD_REPS)}
+
+
+def run_linux_once(cfg, i, nic=None, httpd=False):
+    """run.sh, the i-th time (with the NIC model nic, default --nic; in
+    httpd mode if httpd); returns (parsed results, None) or (None,
     why)."""
+    nic = nic or cfg.args.nic
     logdir = os.path.join(OUTDIR, "linuxref")
     os.makedirs(logdir, exist_ok=True)
-    log("Linux run %d: run.sh %s %s, SMP=%d MEM=%dM CPU=%s"
-        % (i, cfg.accel, cfg.args.nic, cfg.args.cpus, cfg.args.mem,
-           cfg.cpu_model))
+    log("Linux run %d: run.sh %s %s%s, SMP=%d MEM=%dM CPU=%s"
+        % (i, cfg.accel, nic, " httpd" if httpd else "", cfg.args.cpus,
+           cfg.args.mem, cfg.cpu_model))
     env = dict(os.environ, QUIET="1", SMP=str(cfg.args.cpus),
                MEM="%dM" % cfg.args.mem, CPU=cfg.cpu_model, MACHINE="pc",
                LOGDIR=logdir, LOGDIR_RO=logdir)
-    cmd = ["./run.sh", cfg.accel, cfg.args.nic]
-    suffix = "-%s.results" % linux_tag(cfg)
+    cmd = ["./run.sh", cfg.accel, nic]
+    if httpd:
+        env.update(LINUX_HTTPD_ENV)
+        cmd.append("httpd")
+    suffix = "-%s.results" % linux_tag(cfg, nic, httpd)
     before = set(os.listdir(logdir))
     try:
         out = subprocess.run(cmd, cwd=cfg.args.linuxref, env=env,
-                             capture_output=True, text=True, timeout=900)
+                             capture_output=True, text=True,
+                             timeout=1200 if httpd else 900)
     except (OSError, subprocess.SubprocessError) as e:
         return None, "run.sh could not run: %s" % e
     with open(os.path.join(logdir, "run.sh.out"), "a") as f:
@@ -669,13 +896,59 @@ def linux_plan(cfg):
     return None, None
 
 
+NET_FIGURES = ("udp_rtt", "tcp_rtt", "tcp_bulk")
+
+
+def linux_extra(cfg, run_lx):
+    """Linux's figures of the other NIC models (renamed <fig>_<nic>) and
+    of httpd mode: (parsed runs, notes). From files when given, else run
+    when linuxref runs at all (run_lx)."""
+    args, runs, notes = cfg.args, [], []
+    files = [(p, False) for p in (args.linux_net_results or [])]
+    if args.linux_httpd_results:
+        files.append((args.linux_httpd_results, True))
+    for path, httpd in files:
+        with open(path) as f:
+            parsed = parse_lines(f.read().split("\n"))
+        parsed["file"] = os.path.abspath(path)
+        nic = parsed["info"].get("nic", "").split(" ")[0]
+        runs.append((nic, httpd, parsed))
+    if run_lx and not args.linux_net_results and cfg.net:
+        for nic in extra_nics(cfg):
+            for i in range(1, args.linux_net_runs + 1):
+                parsed, why = run_linux_once(cfg, i, nic)
+                if parsed is None:
+                    notes.append("%s: %s" % (nic, why))
+                    break
+                runs.append((nic, False, parsed))
+    if (run_lx and not args.linux_httpd_results and cfg.net
+            and not args.no_httpd):
+        parsed, why = run_linux_once(cfg, 1, httpd=True)
+        if parsed is None:
+            notes.append("httpd: %s" % why)
+        else:
+            runs.append((args.nic, True, parsed))
+    out = []
+    for nic, httpd, parsed in runs:
+        if httpd:
+            keep = {k: v for k, v in parsed["results"].items()
+                    if k == "httpd_small_c%d" % HTTPD_CONNS}
+        else:
+            sfx = nic_suffix(cfg, nic)
+            keep = {k + sfx: v for k, v in parsed["results"].items()
+                    if k in NET_FIGURES}
+        parsed["results"] = keep
+        out.append(parsed)
+    return out, notes
+
+
 # ---------------------------------------------------------------- output --
 
 def fmt_ns(v, unit):
     if v is None:
         return "-"
-    if unit == "MB/s":
-        return "%.1f MB/s" % v
+    if unit in RATE_UNITS:
+        return "%.1f %s" % (v, unit)
     if unit == "ms":
         return "%.0f ms" % v
     if v >= 1e6:
@@ -692,7 +965,7 @@ def ratio_of(c, l):
     always Chitin ahead."""
     if not c or not l or not c["median"] or not l["median"]:
         return None
-    if c["unit"] == "MB/s":
+    if c["unit"] in RATE_UNITS:
         return c["median"] / l["median"]
     return l["median"] / c["median"]
 
@@ -721,18 +994,39 @@ def build_rows(chitin, chitin_skips, linux, boot, mc):
                          "ratio": None, "note": "", "status": ""})
     for name in sorted(mc):
         rows.append({"name": name, "linux_name": None, "chitin": mc[name],
-                     "linux": None, "ratio": None, "note": "", "status": ""})
-    for name in ("boot_to_init", "boot_to_prompt", "kernel_ready_self"):
+                     "linux": None, "ratio": None, "note": mc_note(name),
+                     "status": ""})
+    for name, note in (
+            ("boot_to_init", "QEMU start -> first user program (host clock)"),
+            ("boot_to_prompt", "QEMU start -> monitor prompt (host clock)"),
+            ("kernel_ready_self", "the kernel's own entry -> ready count")):
         if name in boot:
             rows.append({"name": name, "linux_name": None,
                          "chitin": boot[name], "linux": None, "ratio": None,
-                         "note": "", "status": ""})
+                         "note": note, "status": ""})
     for group in ("demux", "httpd"):
         if group in chitin_skips:
             rows.append({"name": group, "linux_name": None, "chitin": None,
                          "linux": None, "ratio": None, "note": "",
                          "status": "missing: " + chitin_skips[group]})
     return rows
+
+
+def mc_note(name):
+    """What a mc_<work>_x<K> row is, and whether K outnumbers the host's
+    cores (then the vCPUs share them, and scaling says little)."""
+    m = re.match(r"^mc_(.+)_x(\d+)$", name)
+    if not m:
+        return ""
+    k, cores = int(m.group(2)), os.cpu_count() or 0
+    note = "per CPU, %d CPU%s at once (%s)" % (
+        k, "s" if k > 1 else "", {"user_loop": "user arithmetic",
+                                  "null_syscall": "sys_getenvid",
+                                  "page_alloc": "page_alloc+unmap"}.get(
+                                      m.group(1), m.group(1)))
+    if cores and k > cores:
+        note += "; more vCPUs than the host's %d cores" % cores
+    return note
 
 
 def spread(a):
@@ -745,7 +1039,7 @@ def spread(a):
 def table_text(cfg, header, rows, chitin_runs, linux_runs):
     out = list(header)
     out.append("")
-    fmt = "%-18s %11s %19s %11s %19s %-13s %7s  %s"
+    fmt = "%-25s %12s %20s %12s %20s %-14s %7s  %s"
     out.append(fmt % ("figure", "Chitin", "(spread)", "Linux", "(spread)",
                       "(Linux fig.)", "ratio", "note"))
     out.append(fmt % ("", "median", "min..max", "median", "min..max", "",
@@ -761,8 +1055,8 @@ def table_text(cfg, header, rows, chitin_runs, linux_runs):
         out.append((fmt % (r["name"], cval, spread(c), lval, spread(l),
                            lname, ratio, note)).rstrip())
     out.append("")
-    out.append("ratio = Linux median / Chitin median (for MB/s: Chitin / "
-               "Linux): > 1 means Chitin is faster.")
+    out.append("ratio = Linux median / Chitin median (for MB/s and req/s: "
+               "Chitin / Linux): > 1 means Chitin is faster.")
     out.append("Chitin: median over %d boot(s) of each boot's median over "
                "its batches; spread = min..max batch over all boots."
                % len(chitin_runs))
@@ -1031,6 +1325,11 @@ class Runs:
         self.mc_note = None
         self.tcp = []               # tcp_rtt/tcp_bulk runs (tcpbench)
         self.tcp_note = None        # why there are none
+        self.udp_extra = []         # udp_rtt_<nic> runs
+        self.httpd = None           # the parsed httpd run
+        self.httpd_note = None
+        self.linux_extra = []       # Linux's <fig>_<nic> and httpd runs
+        self.linux_extra_notes = []
         self.failure = None         # why Chitin's bench failed
 
 
@@ -1072,6 +1371,13 @@ def collect(cfg):
     runs.tcp, runs.tcp_note = run_tcp(cfg)
     if runs.tcp_note:
         log("TCP figures: %s" % runs.tcp_note)
+    runs.udp_extra = run_udp_extra(cfg, mhz)
+    runs.httpd, runs.httpd_note = run_httpd(cfg)
+    if runs.httpd_note:
+        log("httpd figures: %s" % runs.httpd_note)
+    runs.linux_extra, runs.linux_extra_notes = linux_extra(cfg, run_lx)
+    for note in runs.linux_extra_notes:
+        log("linuxref: %s" % note)
     return runs
 
 
@@ -1087,10 +1393,14 @@ def header_lines(cfg, runs, load0, net_note):
             len(runs.linux), lref.get("guest_kernel", "?"),
             lref.get("tsc_ghz", "?"),
             "; " + runs.linux_note if runs.linux_note else "")
+    extra = ", ".join(
+        "%s: %d run(s)" % (os.path.basename(r.get("file", "?")),
+                           1) for r in runs.linux_extra)
     return [
         "== Chitin vs Linux: accel=%s cpu=%s machine=pc smp=%d mem=%dM "
-        "nic=%s ==" % (cfg.accel, cfg.cpu_model, args.cpus, args.mem,
-                       args.nic),
+        "nic=%s (network figures also %s) ==" % (
+            cfg.accel, cfg.cpu_model, args.cpus, args.mem, args.nic,
+            ", ".join(extra_nics(cfg)) or "no other NIC"),
         "host: %s, %d cores, load average %s at the start, %s at the end"
         " | %s" % (host_cpu(), os.cpu_count() or 0, load0, loadavg(),
                    qemu_version(cfg)),
@@ -1098,6 +1408,9 @@ def header_lines(cfg, runs, load0, net_note):
             len(runs.chitin), tsc, peer,
             "; " + runs.mc_note if runs.mc_note else ""),
         "Linux: " + linux,
+        "Linux, other NICs and httpd: %s%s" % (
+            extra or "none", "; " + "; ".join(runs.linux_extra_notes)
+            if runs.linux_extra_notes else ""),
     ]
 
 
@@ -1110,6 +1423,8 @@ def write_raw(cfg, runs, figs):
                       "host_peer": bool(cfg.net)},
            "chitin_runs": runs.chitin, "linux_runs": runs.linux,
            "multicore_run": runs.mc, "tcp_runs": runs.tcp,
+           "udp_extra_runs": runs.udp_extra, "httpd_run": runs.httpd,
+           "linux_extra_runs": runs.linux_extra,
            "linux_note": runs.linux_note,
            "failure": runs.failure}
     raw.update(figs)
@@ -1146,9 +1461,23 @@ def run_all(cfg, start, load0, net_note):
     chitin, linux = aggregate(runs.chitin), aggregate(runs.linux)
     tcp = aggregate(runs.tcp)
     chitin.update(tcp)
-    if not tcp and runs.tcp_note:
-        for name in ("tcp_rtt", "tcp_bulk"):
-            skips[name] = runs.tcp_note
+    chitin.update(aggregate(runs.udp_extra))
+    linux.update(aggregate(runs.linux_extra))
+    if runs.httpd:
+        chitin.update(aggregate([runs.httpd]))
+    elif runs.httpd_note:
+        skips["httpd_small_c32"] = runs.httpd_note
+    skips.pop("httpd", None)
+    for cname, _, _ in ROWS:
+        nic = cname.split("_")[-1]
+        if nic in NIC_NAMES and nic not in extra_nics(cfg):
+            continue
+        if cname.startswith("tcp_") and cname not in tcp:
+            skips.setdefault(cname, runs.tcp_note or "tcpbench gave no "
+                             "figure (obj/bench/chitin-tcp*.log)")
+        if cname.startswith("udp_rtt_") and cname not in chitin:
+            skips.setdefault(cname, "no figure (obj/bench/chitin-udp-*.log)"
+                             if cfg.net else "needs the host peer")
     mc = aggregate([runs.mc]) if runs.mc else {}
     boot = boot_figures(runs.bench_boots, runs.prompt_boots)
     rows = build_rows(chitin, skips, linux, boot, mc)

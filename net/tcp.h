@@ -262,6 +262,8 @@ void tcp_rto_update(struct tcpcb *tp);
 uint64_t tcp_next_deadline(const struct tcpcb *tp);
 void tcp_arm_rexmt(struct tcpcb *tp);
 void tcp_settimewait(struct tcpcb *tp);
+/* Frees an orphan TIME-WAIT connection's send and receive rings. */
+void tcp_release_buffers(struct tcpcb *tp);
 
 /* tcp_sack.c */
 void tcp_sack_update(struct tcpcb *tp, const struct tcp_seg_opts *o, uint32_t ack);

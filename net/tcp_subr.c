@@ -54,6 +54,20 @@ tcp_buffers(struct tcpcb *tp)
 	return 0;
 }
 
+/* An orphan in TIME-WAIT keeps only its sequence state: everything it
+ * sent was acknowledged and it accepts no more data (tcps_can_rcv), so
+ * its rings go now rather than after 2 MSL. Without this a server that
+ * closes first holds sndbuf + rcvbuf per connection for a minute, and
+ * a busy one runs out of memory (as Linux's TIME-WAIT minisocks avoid). */
+void
+tcp_release_buffers(struct tcpcb *tp)
+{
+	netglue_free(tp->sb_buf);
+	netglue_free(tp->rb_buf);
+	tp->sb_buf = NULL;
+	tp->rb_buf = NULL;
+}
+
 static void
 tcp_unlink(struct tcpcb *tp)
 {
@@ -410,6 +424,8 @@ tcp_usr_close(struct tcpcb *tp, int abortive)
 	/* an orphan must not wait forever for the peer's FIN */
 	if (tp->t_state == TCPS_FIN_WAIT_2)
 		tcp_timer_set(tp, TT_2MSL, tp->t_tune.timewait_us);
+	if (tp->t_state == TCPS_TIME_WAIT)
+		tcp_release_buffers(tp);
 }
 
 static void

@@ -76,6 +76,8 @@ tcp_settimewait(struct tcpcb *tp)
 	for (i = 0; i < TT_N; i++)
 		tp->t_timer[i] = 0;
 	tcp_timer_set(tp, TT_2MSL, tp->t_tune.timewait_us);
+	if (tp->t_sock == NULL)
+		tcp_release_buffers(tp);
 }
 
 static int

@@ -34,6 +34,8 @@
  * except the multicore figures, which put one worker on each CPU.
  */
 #include <chitin.h>
+#include <unistd.h>
+#include <errno.h>
 /* Figures of subsystems that may not have landed yet: each is built when
  * its library header exists, and reports SKIP otherwise. */
 #if __has_include(<thread.h>)
@@ -853,11 +855,81 @@ yield_figure(const char *name, const char *desc, int directed)
 	sys_page_unmap(0, SHARED_VA);
 }
 
+/* ---- pipe round trip: linuxref's pipe ping-pong, over library pipes ---- */
+
+static int pipe_to[2], pipe_from[2];	/* parent -> partner, partner -> parent */
+
+/* Reads one byte and writes it back plus one, until end of file. */
+static void
+pipe_partner(envid_t parent)
+{
+	unsigned char c;
+
+	close(pipe_to[1]);
+	close(pipe_from[0]);
+	while (read(pipe_to[0], &c, 1) == 1) {
+		c++;
+		if (write(pipe_from[1], &c, 1) != 1)
+			exit(1);
+	}
+	exit(0);
+}
+
+static long
+b_pipe(long n, void *ctx)
+{
+	static unsigned char seq;
+	unsigned char c;
+	ssize_t r;
+
+	for (long i = 0; i < n; i++, seq++) {
+		c = seq;
+		if ((r = write(pipe_to[1], &c, 1)) != 1)
+			return fail("pipe write: %ld", (long)r);
+		if ((r = read(pipe_from[0], &c, 1)) != 1)
+			return fail("pipe read: %ld", (long)r);
+		if (c != (unsigned char)(seq + 1))
+			return fail("pipe answer %u, want %u", c, (unsigned char)(seq + 1));
+	}
+	return n;
+}
+
+static void
+pipe_figure(void)
+{
+	if (!selected("pipe_rtt"))
+		return;
+	if (pipe(pipe_to) < 0 || pipe(pipe_from) < 0) {
+		fail("pipe: %d", errno);
+		report_error("pipe_rtt");
+		return;
+	}
+	if (partner_start(pipe_partner) < 0) {
+		report_error("pipe_rtt");
+	} else {
+		close(pipe_to[0]);
+		close(pipe_from[1]);
+		measure("pipe_rtt", "1-byte ping-pong over two library pipes "
+			"(shared ring, waits by yielding), 2 envs on CPU0",
+			b_pipe, NULL, NULL, 1L << 30);
+		close(pipe_to[1]);	/* the partner reads end of file */
+		if (partner_stop(0) < 0)
+			report_error("pipe_rtt");
+		close(pipe_from[0]);
+		return;
+	}
+	close(pipe_to[0]);
+	close(pipe_to[1]);
+	close(pipe_from[0]);
+	close(pipe_from[1]);
+}
+
 static void
 comm_figures(void)
 {
 	ipc_figure();
 	pct_figure();
+	pipe_figure();
 	yield_figure("yield_switch", "sys_yield ping-pong, 2 envs on CPU0; per switch", 0);
 	yield_figure("yield_to_switch", "directed yield (sys_yield_to) ping-pong, "
 		     "2 envs on CPU0; per switch", 1);
@@ -1437,12 +1509,12 @@ net_figures(void)
 static void
 missing_figures(void)
 {
-	report_skip("pipe_rtt", "no pipes in the library OS yet (issue 6)");
 	report_skip("tcp_rtt", "not in bench (no stack linked): grade/bench.py "
 		    "runs user/tcpbench for it");
 	report_skip("tcp_bulk", "not in bench (no stack linked): grade/bench.py "
 		    "runs user/tcpbench for it");
-	report_skip("httpd", "no TCP/IP stack or httpd yet (issues 6, 8)");
+	report_skip("httpd", "not in bench: grade/bench.py boots user/httpd and "
+		    "loads it with wrk");
 }
 
 /* ---- main ---- */
