@@ -12,7 +12,7 @@ its output. The shell-* tests drive the shell on the console the way a
 person does: line editing, a 4 KiB line, bad syntax, long pipelines.
 """
 
-from testlib import Test, expect, send
+from testlib import Test, expect, expect_all, send
 
 from tests_env import ID, REJECT, exited, passes, started
 from tests_fs import drive
@@ -47,10 +47,100 @@ def testshell(group):
 TESTS = [testshell(g) for g in TESTSHELL_CASES]
 
 TESTS += [
-    with_disk("testpipe", "init=testpipe", passes("testpipe"), timeout=180),
-    with_disk("testpiperace", "init=testpiperace", passes("testpiperace"),
-              timeout=180),
+    # 4 MiB, checked byte for byte, through writer | cat | reader
+    with_disk("testpipe", "init=testpipe", passes(
+        "testpipe", expect(r"^testpipe: 4194304 bytes through writer")),
+        timeout=180),
+    with_disk("testpiperace", "init=testpiperace", passes(
+        "testpiperace",
+        expect(r"^testpiperace: \d+ looks during 100 forks, no false end"),
+        expect(r"^testpiperace: 100 fork/write/exit rounds complete")),
+        timeout=180),
     with_disk("testfdsharing", "init=testfdsharing", passes("testfdsharing")),
-    with_disk("testmalloc", "init=testmalloc", passes("testmalloc"),
-              timeout=180),
+    # the heap and the env's page count are back where they started
+    with_disk("testmalloc", "init=testmalloc", passes(
+        "testmalloc", expect(r"^testmalloc: 100000 operations")),
+        timeout=180),
+]
+
+
+def typed(line):
+    """Step: type line and Enter on the console."""
+    return send(line + "\r")
+
+
+# The console shell must survive everything below: a second shell from
+# init would mean the first one died.
+SHELL_DIED = r"^init: sh exited"
+LONG_WORDS = 700        # 'x0000 ' ... : a 4200-byte command line
+PIPE_STAGES = 20
+
+
+def long_line():
+    words = " ".join("x%04d" % i for i in range(LONG_WORDS))
+    return typed("echo %s | wc -c" % words)
+
+
+def long_pipeline():
+    cats = " | ".join(["cat"] * (PIPE_STAGES - 2))
+    return typed("seq 1 1000 | %s | wc -l" % cats)
+
+
+def console_steps():
+    return [
+        started("init"),
+        expect(r"^init: file system mounted"),
+        expect(PROMPT),
+        typed("ls -l /"),
+        expect(r"^d[r-][w-][x-]\S* .* bin/$"),
+        expect(PROMPT),
+        typed("ls -l /bin/hello"),
+        expect(r"^-r[w-]x\S* +\d+ +\d+ +[1-9]\d* .* /bin/hello$"),
+        expect(PROMPT),
+        # DEL (what a terminal's backspace key sends) erases 'x'; ^U
+        # erases the whole line typed so far
+        send("ecx\x7fho edited\r"),
+        expect(r"^edited$"),
+        expect(PROMPT),
+        send("junk junk\x15echo fresh line\r"),
+        expect(r"^fresh line$"),
+        expect(PROMPT),
+        typed("echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f | wc -l"),
+        expect(r"^ +2$"),
+        expect(PROMPT),
+        typed("cat /nosuchfile; echo status $?"),
+        expect(r"^cat: /nosuchfile: No such file or directory$"),
+        expect(r"^status 1$"),
+        expect(PROMPT),
+        typed("nosuchcmd"),
+        expect(r"^sh: nosuchcmd: command not found$"),
+        expect(PROMPT),
+        typed("echo 'unbalanced"),
+        expect(r"^sh: unterminated ' quote$"),
+        expect(PROMPT),
+        typed('echo "unbalanced'),
+        expect(r'^sh: unterminated " quote$'),
+        expect(PROMPT),
+        typed("echo a | | wc"),
+        expect(r"^sh: syntax error near '\|'$"),
+        expect(PROMPT),
+        long_pipeline(),
+        expect(r"^ +1000$"),
+        expect(PROMPT),
+        long_line(),
+        expect(r"^ +%d$" % (LONG_WORDS * 6)),
+        expect(PROMPT),
+        typed("ps"),
+        expect(r"^ENV +PARENT .* NAME$"),
+        expect_all(r"^%s +%s .* init$" % (ID, ID), r"^%s +%s .* sh$" % (ID, ID),
+                   r"^%s +%s .* ps$" % (ID, ID)),
+        expect(PROMPT),
+        typed("echo alive $?"),
+        expect(r"^alive 0$"),
+    ]
+
+
+TESTS += [
+    with_disk("shell-console", "", console_steps(),
+              reject=REJECT + (SHELL_DIED,)),
 ]
