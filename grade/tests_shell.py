@@ -137,10 +137,46 @@ def console_steps():
         expect(PROMPT),
         typed("echo alive $?"),
         expect(r"^alive 0$"),
+        expect(PROMPT),
+    ]
+
+
+def interrupt_steps():
+    """^C stops the foreground command, whether it reads the console or
+    not, and drops the rest of its line; a background job, init and the
+    shell live on. The ^C may reach the kernel before the command
+    started: it still counts (a spawned child inherits the count)."""
+    return [
+        started("init"),
+        expect(PROMPT),
+        typed("sleep 1000 &"),
+        expect(r"^\[1\] \d+$"),
+        expect(PROMPT),
+        send("yes > /tmp/y; echo not reached\r"), send("\x03"),
+        exited("yes", 130),
+        expect(PROMPT),
+        send("sleep 100; echo not reached\r"), send("\x03"),
+        exited("sleep", 130),
+        expect(PROMPT),
+        typed("echo after $?"),
+        expect(r"^after 130$"),
+        expect(PROMPT),
+        typed("cat"), send("\x03"),
+        exited("cat", 130),
+        expect(PROMPT),
+        typed("jobs"),
+        expect(r"^\[1\] Running +sleep 1000"),
+        expect(PROMPT),
+        typed("wc -l < /tmp/y | grep -c '[1-9]'"),
+        expect(r"^1$"),
+        expect(PROMPT),
     ]
 
 
 TESTS += [
     with_disk("shell-console", "", console_steps(),
               reject=REJECT + (SHELL_DIED,)),
+    with_disk("shell-interrupt", "", interrupt_steps(),
+              reject=REJECT + (SHELL_DIED, r"^not reached",
+                               r"init: .*exited")),
 ]

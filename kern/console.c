@@ -13,6 +13,7 @@
 #include "lapic.h"
 #include "ioapic.h"
 #include "abi/memlayout.h"
+#include "export.h"
 
 /* 16550 UART registers, offsets from the base port */
 #define COM1		0x3f8
@@ -193,6 +194,8 @@ kbd_decode(uint8_t sc)
 static void
 inbuf_put(int c)
 {
+	if (c == 0x03)
+		export_console_interrupt();
 	if (c < 0 || in_head - in_tail >= INBUF_SIZE)
 		return;
 	inbuf[in_head % INBUF_SIZE] = (char)c;
@@ -236,6 +239,22 @@ cons_getc_wait(void)
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
 	return c;
+}
+
+/* From the BSP's timer tick, interrupts off: drains the UART in case its
+ * interrupt was missed. The UART raises its line once, when its receive
+ * register fills, and keeps it up until the byte is read; with that edge
+ * lost, typed keys (a ^C for a runaway program) would wait until some
+ * env reads the console. Skipped when another CPU holds the console. */
+void
+cons_poll_tick(void)
+{
+	if (!__sync_bool_compare_and_swap(&cons_owner, -1, this_cpu()->id))
+		return;
+	cons_depth = 1;
+	cons_poll();
+	cons_depth = 0;
+	__atomic_store_n(&cons_owner, -1, __ATOMIC_RELEASE);
 }
 
 static void
