@@ -241,22 +241,6 @@ cons_getc_wait(void)
 	return c;
 }
 
-/* From the BSP's timer tick, interrupts off: drains the UART in case its
- * interrupt was missed. The UART raises its line once, when its receive
- * register fills, and keeps it up until the byte is read; with that edge
- * lost, typed keys (a ^C for a runaway program) would wait until some
- * env reads the console. Skipped when another CPU holds the console. */
-void
-cons_poll_tick(void)
-{
-	if (!__sync_bool_compare_and_swap(&cons_owner, -1, this_cpu()->id))
-		return;
-	cons_depth = 1;
-	cons_poll();
-	cons_depth = 0;
-	__atomic_store_n(&cons_owner, -1, __ATOMIC_RELEASE);
-}
-
 static void
 cons_intr(struct trapframe *tf)
 {

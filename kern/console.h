@@ -8,8 +8,7 @@ void cons_init(void);
 void cons_putc(int c);
 int cons_getc(void);		/* next input character, or -1 if none */
 int cons_getc_wait(void);	/* blocks (halting) until a character arrives */
-void cons_irq_init(void);
-void cons_poll_tick(void);	/* the timer's safety net for lost input IRQs */	/* route serial/keyboard interrupts once IOAPIC is up */
+void cons_irq_init(void);	/* route serial/keyboard interrupts once IOAPIC is up */
 void cons_lock(void);		/* recursive on one CPU, so a fault inside */
 void cons_unlock(void);		/*  cprintf can still print its report */
 void cons_break_lock(void);	/* panic: take the console whoever holds it */

@@ -204,10 +204,8 @@ timer_intr(struct trapframe *tf)
 	c->ticks++;
 	if (clock_ex) {
 		cpu_ex[c->id].ticks = c->ticks;
-		if (c == bsp) {
+		if (c == bsp)
 			export_tick();
-			cons_poll_tick();
-		}
 	}
 	lapic_eoi();
 }
