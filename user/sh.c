@@ -1404,6 +1404,9 @@ run_command(struct cmd *c, int in, int out, bool alone, int *st)
 	return pid;
 }
 
+/* Waits for a foreground pipeline; the last command's status. After a
+ * ^C the commands still running go too: the ones whose stdin is a pipe
+ * would otherwise drain it to the console first. */
 static int
 collect(pid_t *pids, int n, int last_st)
 {
@@ -1412,6 +1415,8 @@ collect(pid_t *pids, int n, int last_st)
 	for (i = 0; i < n; i++) {
 		if (pids[i] <= 0)
 			continue;
+		if (interrupted)
+			kill(pids[i], SIGINT);
 		if (waitpid(pids[i], &st, 0) < 0)
 			st = 1;
 		if (i == n - 1)
