@@ -164,6 +164,12 @@ def interrupt_steps():
         typed("cat"), send("\x03"),
         exited("cat", 130),
         expect(PROMPT),
+        # sleep reads a pipe, not the console: the shell stops it when
+        # yes, its stdin the console, has taken the ^C
+        send("yes | sleep 1000; echo not reached\r"), send("\x03"),
+        expect_all(r"^env \[%s\] yes: exited with status 130$" % ID,
+                   r"^env \[%s\] sleep: exited with status -1$" % ID),
+        expect(PROMPT),
         typed("jobs"),
         expect(r"^\[1\] Running +sleep 1000"),
         expect(PROMPT),
