@@ -33,30 +33,44 @@ def with_disk(name, cmdline, steps, timeout=120, cpus=1, reject=REJECT):
                 steps=steps)
 
 
-def testshell(group):
+def testshell(group, cpus=1):
     cases = TESTSHELL_CASES[group]
-    return with_disk("testshell-" + group, "init=testshell " + group,
+    sfx = "" if cpus == 1 else "-%dcpu" % cpus
+    return with_disk("testshell-" + group + sfx, "init=testshell " + group,
                      [started("testshell")]
                      + [expect(r"^testshell: %s ok$" % c) for c in cases]
                      + [expect(r"^testshell: ok$"),
                         expect(r"^testshell: kernel page audit ok"),
                         exited("testshell", 0)],
-                     timeout=300)
+                     timeout=300, cpus=cpus)
 
 
 TESTS = [testshell(g) for g in TESTSHELL_CASES]
+# pipelines with their stages really running at once
+TESTS += [testshell("pipes", cpus=2)]
+
+def libc_tests(cpus):
+    """The pipe and descriptor tests, on one CPU and on several (where
+    reader and writer really run at once)."""
+    sfx = "" if cpus == 1 else "-%dcpu" % cpus
+    return [
+        # 4 MiB, checked byte for byte, through writer | cat | reader
+        with_disk("testpipe" + sfx, "init=testpipe", passes(
+            "testpipe", expect(r"^testpipe: 4194304 bytes through writer")),
+            timeout=180, cpus=cpus),
+        with_disk("testpiperace" + sfx, "init=testpiperace", passes(
+            "testpiperace",
+            expect(r"^testpiperace: \d+ looks during 100 forks, no false end"),
+            expect(r"^testpiperace: 100 fork/write/exit rounds complete")),
+            timeout=180, cpus=cpus),
+        with_disk("testfdsharing" + sfx, "init=testfdsharing",
+                  passes("testfdsharing"), cpus=cpus),
+    ]
+
+
+TESTS += libc_tests(1) + libc_tests(2)
 
 TESTS += [
-    # 4 MiB, checked byte for byte, through writer | cat | reader
-    with_disk("testpipe", "init=testpipe", passes(
-        "testpipe", expect(r"^testpipe: 4194304 bytes through writer")),
-        timeout=180),
-    with_disk("testpiperace", "init=testpiperace", passes(
-        "testpiperace",
-        expect(r"^testpiperace: \d+ looks during 100 forks, no false end"),
-        expect(r"^testpiperace: 100 fork/write/exit rounds complete")),
-        timeout=180),
-    with_disk("testfdsharing", "init=testfdsharing", passes("testfdsharing")),
     # the heap and the env's page count are back where they started
     with_disk("testmalloc", "init=testmalloc", passes(
         "testmalloc", expect(r"^testmalloc: 100000 operations")),
