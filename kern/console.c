@@ -13,6 +13,7 @@
 #include "lapic.h"
 #include "ioapic.h"
 #include "abi/memlayout.h"
+#include "export.h"
 
 /* 16550 UART registers, offsets from the base port */
 #define COM1		0x3f8
@@ -193,6 +194,8 @@ kbd_decode(uint8_t sc)
 static void
 inbuf_put(int c)
 {
+	if (c == 0x03)
+		export_console_interrupt();
 	if (c < 0 || in_head - in_tail >= INBUF_SIZE)
 		return;
 	inbuf[in_head % INBUF_SIZE] = (char)c;

@@ -97,6 +97,17 @@ export_init(physaddr_t archive_pa, uint64_t archive_size)
 	clock_ex->archive_size = archive_bytes;
 }
 
+/* A ^C reached the console: counted where every env can see it, since
+ * the program it should stop is usually not the one reading the console
+ * (a runaway `yes`). The library OS turns a change into SIGINT. Counted
+ * even when the input queue is full and the byte itself is dropped. */
+void
+export_console_interrupt(void)
+{
+	if (clock_ex != NULL)
+		clock_ex->cons_intr++;
+}
+
 /* The BSP's timer tick: the clock page's counters. */
 void
 export_tick(void)

@@ -17,6 +17,7 @@ physaddr_t export_pdpt_pa(void);
 void *export_alloc(size_t bytes, uintptr_t uva);	/* zeroed, mapped at uva */
 void export_map(uintptr_t uva, physaddr_t pa, size_t len);	/* boot time only */
 void export_tick(void);				/* refresh the clock page */
+void export_console_interrupt(void);		/* count a ^C */
 const void *export_archive(size_t *size);	/* the archive, kernel view */
 
 #endif

@@ -315,6 +315,7 @@ write(int n, const void *buf, size_t len)
 		return posix_ret(-EBADF);
 	if (len == 0)
 		return 0;
+	console_interrupt_check();
 	if ((r = dev->dev_write(fd, buf, len)) == -EPIPE)
 		raise(SIGPIPE);		/* by default the end, as in Unix */
 	return posix_ret(r);

@@ -89,6 +89,22 @@ in_escape(int c)
 	return false;
 }
 
+/* ^C: drops the line and interrupts the program (an empty line if it
+ * lives on). A ^C this env already acted on when it was typed (signal.c)
+ * and reads only now, with nothing typed since, is dropped quietly. */
+static bool
+take_interrupt(void)
+{
+	if (line.len == 0 && !console_interrupt_pending())
+		return false;
+	echo_str("^C\n");
+	echo_flush();
+	console_interrupt();
+	line.len = 0;
+	line.buf[line.len++] = '\n';
+	return true;
+}
+
 /* Takes one typed character; true when the line is finished. */
 static bool
 line_take(int c)
@@ -121,13 +137,8 @@ line_take(int c)
 		if (line.len == 0)
 			line.eof = true;
 		return true;
-	case 0x03:		/* ^C: an empty line, if the program lives on */
-		echo_str("^C\n");
-		echo_flush();
-		console_interrupt();
-		line.len = 0;
-		line.buf[line.len++] = '\n';
-		return true;
+	case 0x03:
+		return take_interrupt();
 	case 0x1b:
 		line.esc = 1;
 		return false;

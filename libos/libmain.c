@@ -52,6 +52,7 @@ libmain(int argc, char **argv)
 		panic("cannot map the stack: %s", errstr(r));
 	if ((r = exception_init(0)) < 0)
 		panic("cannot set up the exception upcall: %s", errstr(r));
+	console_interrupt_init();
 	libc_init(argc, argv);
 	exit(main(argc, argv));
 }
@@ -77,6 +78,7 @@ wait(envid_t child, int *status)
 	int st = 0;
 	int64_t r = sys_env_wait(child, &st);
 
+	console_interrupt_check();	/* typed while I waited: mine too */
 	if (r >= 0 && status != NULL)
 		*status = st;
 	return (int)r;

@@ -121,9 +121,22 @@ extern int (*spawn_child_hook)(envid_t child);
 int path_absolute(const char *path, char *out, size_t outlen);
 const char *path_cwd(void);
 int path_set_cwd(const char *abs);
-/* The console's line discipline (fdcons.c), and whether ^C ends the
- * program (signal.c). */
+/* The console's ^C (signal.c): the line discipline (fdcons.c) calls
+ * console_interrupt when it reads one (console_interrupt_pending: false
+ * when this env already acted on it, the byte is only late);
+ * console_interrupt_check, called
+ * where a program that does not read the console spends its time (write,
+ * sleep), raises SIGINT when the kernel counted a ^C since the last one
+ * this env acted on and its stdin is the console. Either raises SIGINT
+ * once per ^C. console_interrupt_init at start: older ones are not mine;
+ * a spawned child inherits its parent's count (proc.c), so a ^C typed
+ * while it was being started still stops it. */
 void console_interrupt(void);
+bool console_interrupt_pending(void);
+void console_interrupt_check(void);
+void console_interrupt_init(void);
+uint64_t console_interrupt_seen(void);
+void console_interrupt_inherit(uint64_t seen);
 /* fdfile.c: the file system, mounted on first use; NULL and -errno in
  * *err when there is none. */
 struct fs *file_fs(int *err);

@@ -182,6 +182,21 @@ pipe_read(struct fd *fd, void *buf, size_t n)
 	return got;
 }
 
+/* A writer waits for room. A ^C for it (signal.c) is taken with the
+ * lock released, as its default ends the program, whose exit flushes
+ * stdio into this same pipe. */
+static void
+write_wait(struct pipe *p)
+{
+	if (console_interrupt_pending()) {
+		pipe_unlock(&p->wlock);
+		console_interrupt_check();
+		pipe_lock(&p->wlock);
+		return;
+	}
+	fd_wait();
+}
+
 /* All n bytes (a pipe write is never short unless the readers go):
  * -EPIPE when no reader is left before any byte went in. */
 static ssize_t
@@ -200,7 +215,7 @@ pipe_write(struct fd *fd, const void *buf, size_t n)
 		if (room == 0) {
 			if (fd->fd_flags & O_NONBLOCK)
 				break;
-			fd_wait();
+			write_wait(p);
 			continue;
 		}
 		m = n - done < room ? n - done : room;

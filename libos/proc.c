@@ -23,6 +23,7 @@ struct procinfo {
 	uint64_t magic;
 	uint32_t envc;		/* strings that follow */
 	uint32_t bytes;		/* their bytes, NULs included */
+	uint64_t intr_seen;	/* the parent's ^C count (signal.c) */
 	char cwd[PATH_MAX];
 	char strings[];
 };
@@ -174,6 +175,7 @@ procinfo_fill(struct procinfo *pi, char *const *envp, uint32_t envc, size_t byte
 	pi->magic = PROCINFO_MAGIC;
 	pi->envc = envc;
 	pi->bytes = (uint32_t)bytes;
+	pi->intr_seen = console_interrupt_seen();
 	strlcpy(pi->cwd, path_cwd(), sizeof(pi->cwd));
 	for (; envp != NULL && *envp != NULL; envp++) {
 		len = strlen(*envp) + 1;
@@ -222,6 +224,7 @@ procinfo_take(void)
 
 	if (pi->magic != PROCINFO_MAGIC || pi->bytes > room)
 		return;
+	console_interrupt_inherit(pi->intr_seen);
 	if (memchr(pi->cwd, '\0', sizeof(pi->cwd)) != NULL && pi->cwd[0] == '/')
 		path_set_cwd(pi->cwd);
 	s = pi->strings;

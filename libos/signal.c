@@ -2,9 +2,16 @@
  * What Chitin has of signals. The kernel has none: an env ends another
  * by destroying it (itself or a descendant only), so kill() is that.
  * Two events are delivered in the library, synchronously, to the env
- * they concern: the console's ^C to a program reading the console
- * (SIGINT), and a write to a pipe nobody reads (SIGPIPE). By default
- * both end the program as Unix would (status 128 + the signal).
+ * they concern: the console's ^C (SIGINT) to a program whose stdin is
+ * the console, when it reads it or writes or sleeps, and a write to a
+ * pipe nobody reads (SIGPIPE). By default both end the program as Unix
+ * would (status 128 + the signal).
+ *
+ * The kernel counts the ^C keys it receives in the clock page
+ * (cons_intr); a program that never reads the console (a runaway `yes`)
+ * learns of one there. A background job of the shell has another stdin,
+ * so only the foreground pipeline's commands that kept the console as
+ * stdin stop, as a terminal's foreground process group would.
  */
 #include "libos.h"
 #include <errno.h>
@@ -12,6 +19,7 @@
 #include <unistd.h>
 
 static sighandler_t handlers[NSIG];
+static uint64_t intr_seen;	/* the ^C count last acted on */
 
 /* C's signal: only SIGINT and SIGPIPE are ever raised by the library;
  * the others are accepted and never happen. */
@@ -53,9 +61,56 @@ raise(int sig)
 
 /* See libos.h. */
 void
+console_interrupt_init(void)
+{
+	intr_seen = UCLOCK_PAGE->cons_intr;
+}
+
+/* See libos.h. */
+uint64_t
+console_interrupt_seen(void)
+{
+	return intr_seen;
+}
+
+/* See libos.h. */
+void
+console_interrupt_inherit(uint64_t seen)
+{
+	intr_seen = seen;
+}
+
+/* See libos.h. The line discipline read a ^C: unless the check below
+ * already raised SIGINT for it. */
+void
 console_interrupt(void)
 {
+	uint64_t n = UCLOCK_PAGE->cons_intr;
+
+	if (n == intr_seen)
+		return;
+	intr_seen = n;
 	raise(SIGINT);
+}
+
+/* See libos.h. */
+bool
+console_interrupt_pending(void)
+{
+	return UCLOCK_PAGE->cons_intr != intr_seen;
+}
+
+/* See libos.h. */
+void
+console_interrupt_check(void)
+{
+	uint64_t n = UCLOCK_PAGE->cons_intr;
+
+	if (n == intr_seen)
+		return;
+	intr_seen = n;
+	if (isatty(0))
+		raise(SIGINT);
 }
 
 /* POSIX kill: sig 0 asks whether pid exists; any other destroys it and

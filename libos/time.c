@@ -97,8 +97,10 @@ sleep_ns(uint64_t ns)
 		thread_sleep_us(ns / 1000);
 		return;
 	}
-	while (time_ns() < end)
+	while (time_ns() < end) {
+		console_interrupt_check();	/* sleep 100 stops at ^C */
 		sys_yield();
+	}
 }
 
 int

@@ -11,6 +11,7 @@
  * reparented to it), for ever.
  */
 #include <chitin.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -108,6 +109,9 @@ shell_forever(void)
 int
 main(int argc, char **argv)
 {
+	/* A ^C on the console is for the program in the foreground; init,
+	 * whose stdin is the console too, must never end (signal.c). */
+	signal(SIGINT, SIG_IGN);
 	if (argc > 1) {
 		run_once((const char **)argv + 1);
 		reap_forever();

@@ -164,6 +164,9 @@ static const char *script_name = "sh";
 static int pos_argc;		/* $1.. */
 static char **pos_argv;
 static bool want_exit;
+/* ^C on the console (interactive only): the rest of the line is dropped,
+ * as the foreground command it stopped would have wanted. */
+static volatile bool interrupted;
 static int exit_code;
 static int run_depth;		/* run_fd calls in progress (source nests) */
 
@@ -1401,6 +1404,9 @@ run_command(struct cmd *c, int in, int out, bool alone, int *st)
 	return pid;
 }
 
+/* Waits for a foreground pipeline; the last command's status. After a
+ * ^C the commands still running go too: the ones whose stdin is a pipe
+ * would otherwise drain it to the console first. */
 static int
 collect(pid_t *pids, int n, int last_st)
 {
@@ -1409,6 +1415,8 @@ collect(pid_t *pids, int n, int last_st)
 	for (i = 0; i < n; i++) {
 		if (pids[i] <= 0)
 			continue;
+		if (interrupted)
+			kill(pids[i], SIGINT);
 		if (waitpid(pids[i], &st, 0) < 0)
 			st = 1;
 		if (i == n - 1)
@@ -1419,13 +1427,30 @@ collect(pid_t *pids, int n, int last_st)
 
 static int job_add(pid_t *pids, int n, const char *text);
 
+/* What a background job reads instead of the console, as POSIX gives an
+ * asynchronous list /dev/null when there is no job control: a pipe with
+ * no writer, at its end at once. It keeps the job from taking what is
+ * typed for the shell, and a ^C for the foreground from stopping it
+ * (signal.c). -1 if no pipe can be made: the job keeps the shell's. */
+static int
+empty_input(void)
+{
+	int fds[2];
+
+	if (pipe(fds) < 0)
+		return -1;
+	close(fds[1]);
+	return fds[0];
+}
+
 /* Runs a pipeline; waits unless bg (then it becomes a job). Its status:
  * the last command's. */
 static int
 run_pipeline(struct pipeline *p, bool bg, const char *text)
 {
 	pid_t pids[PIDS_MAX];
-	int n = p->cmds.n, i, in = -1, fds[2], st = 0, last_st = 0;
+	int n = p->cmds.n, i, in = bg ? empty_input() : -1, fds[2], st = 0,
+	    last_st = 0;
 	bool alone = n == 1 && !bg;
 
 	for (i = 0; i < n; i++) {
@@ -1459,7 +1484,7 @@ run_andor_fg(struct andor *a)
 {
 	int st = run_pipeline(a->pipes.v[0], false, a->text), i, op;
 
-	for (i = 1; i < a->pipes.n && !want_exit; i++) {
+	for (i = 1; i < a->pipes.n && !want_exit && !interrupted; i++) {
 		op = (int)(intptr_t)a->ops.v[i - 1];
 		if ((op == T_AND) != (st == 0))
 			continue;
@@ -1479,7 +1504,13 @@ run_andor(struct andor *a)
 		return run_pipeline(a->pipes.v[0], true, a->text);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
+		int in = empty_input();
+
 		interactive = false;
+		if (in > 0) {
+			dup2(in, 0);
+			close(in);
+		}
 		exit(run_andor_fg(a));
 	}
 	if (pid < 0) {
@@ -1584,9 +1615,9 @@ run_text(const char *text)
 			advance(&ps);
 			continue;
 		}
-		for (i = 0; i < list->n && !want_exit; i++)
+		for (i = 0; i < list->n && !want_exit && !interrupted; i++)
 			last_status = run_andor(list->v[i]);
-		if (ps.tok.kind == T_END)
+		if (ps.tok.kind == T_END || interrupted)
 			break;
 		advance(&ps);		/* past the newline */
 	}
@@ -1624,6 +1655,7 @@ read_line(int fd, char *buf, size_t size, bool *toolong)
 static void
 on_interrupt(int sig)
 {
+	interrupted = true;
 }
 
 /* Reads commands from fd until the end or exit; the last status. */
@@ -1648,6 +1680,7 @@ run_fd(int fd, bool prompt)
 		}
 		if ((n = read_line(fd, line, INPUT_MAX, &toolong)) < 0)
 			break;
+		interrupted = false;	/* a ^C before this line was for what ran */
 		if (toolong) {
 			sh_error("line too long (more than %d bytes)", INPUT_MAX - 1);
 			last_status = 2;

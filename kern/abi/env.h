@@ -127,6 +127,7 @@ struct clock_export {
 	uint64_t free_pages;		/* updated at each tick */
 	uint32_t slice_us;		/* length of a time slice */
 	uint32_t grace_us;		/* epilogue grace period */
+	volatile uint64_t cons_intr;	/* ^C keys the console received */
 };
 
 /* One CPU at UCPUS. */

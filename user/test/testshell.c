@@ -222,10 +222,11 @@ static const struct shcase cases[] = {
 	  "printf_missing=1; echo 'b\na\nc\na' > /tmp/s; sort /tmp/s | sort -u; sort -r /tmp/s | head -1\n"
 	  "echo '10\n9\n100' | sort -n\n"
 	  "rm /tmp/s\n",
-	  "10\n"
+	  "     10\n"
 	  "4\n"
 	  "2\n3\n4\n5\n6\n7\n8\n9\n"
 	  "Hello\n"
+	  "grep: unknown option -- 'o'\n"
 	  "usage: grep [-vicnlqF] [-e pattern | pattern] [file...]\n"
 	  "2\n"
 	  "a.b\n"
@@ -265,6 +266,7 @@ static const struct shcase cases[] = {
 	  "true x; echo $?\n"
 	  "false x; echo $?\n"
 	  "sh -z; echo $?\n",
+	  "ls: unknown option -- 'z'\n"
 	  "usage: ls [-la1] [path...]\n2\n"
 	  "usage: cat [file...]\n2\n"
 	  "ok\n"
@@ -274,10 +276,12 @@ static const struct shcase cases[] = {
 	  "usage: mv source target | mv source... directory\n2\n"
 	  "usage: cp source target | cp source... directory\n2\n"
 	  "usage: touch file...\n2\n"
+	  "wc: unknown option -- 'z'\n"
 	  "usage: wc [-lwc] [file...]\n2\n"
 	  "usage: grep [-vicnlqF] [-e pattern | pattern] [file...]\n2\n"
 	  "usage: head [-n lines] [file...]\n2\n"
 	  "usage: tail [-n lines] [file...]\n2\n"
+	  "sort: unknown option -- 'z'\n"
 	  "usage: sort [-rnu] [file...]\n2\n"
 	  "usage: ps\n2\n"
 	  "usage: kill [-SIGNAL] envid...\n2\n"
@@ -286,6 +290,7 @@ static const struct shcase cases[] = {
 	  "usage: time command [arg...]\n2\n"
 	  "usage: free\n2\n"
 	  "usage: df\n2\n"
+	  "hexdump: unknown option -- 'z'\n"
 	  "usage: hexdump [-C] [file...]\n2\n"
 	  "0\n"
 	  "1\n"
@@ -382,6 +387,21 @@ show_line(const char *label, const char *s, const char *at)
 	cprintf("testshell:   %s '%.*s'\n", label, (int)(end - start), start);
 }
 
+/* All of a failed case's output, so one run shows every difference. */
+static void
+show_all(const char *s)
+{
+	const char *end;
+
+	while (*s != '\0') {
+		end = strchr(s, '\n');
+		if (end == NULL)
+			end = s + strlen(s);
+		cprintf("testshell:   | %.*s\n", (int)(end - s), s);
+		s = *end == '\n' ? end + 1 : end;
+	}
+}
+
 static void
 run_case(const struct shcase *c)
 {
@@ -406,6 +426,7 @@ run_case(const struct shcase *c)
 					g++;
 		show_line("got ", out, where);
 		show_line("want", c->want, w);
+		show_all(out);
 	}
 }
 
