@@ -18,7 +18,7 @@
 #define RACE_BATCH	64
 #define RACE_LEN	300	/* header copy, then a zero-copy tail */
 
-static int fails;
+static int fails, refusals;	/* refusals: descriptors try_send expects refused */
 static const volatile uint8_t *mac;
 static uint8_t mymac[6];
 
@@ -42,6 +42,7 @@ try_send(struct nic_chan *c, const char *what, uintptr_t va, size_t len, int wan
 		return;
 	}
 	nic_tx_flush(c);
+	refusals += want < 0;
 	st = nic_tx_status(c, (uint32_t)idx);
 	if (st != want) {
 		cprintf("netsec: FAIL: %s: status %d, want %d\n", what, st, want);
@@ -97,6 +98,19 @@ checks(struct nic_chan *c, uint8_t *buf, envid_t child)
 		 udp(buf, NT_GUEST_IP, PORT, "GOOD 2"), NIC_TX_SENT);
 }
 
+/* Descriptors c's export counts as rejected, for reason why or all (-1). */
+static uint64_t
+rejected(struct nic_chan *c, int why)
+{
+	const volatile struct nic_chan_export *cx = nic_chan_info(c);
+	uint64_t n = 0;
+
+	for (int r = 0; r < NIC_TXERR_NREASONS; r++)
+		if (why < 0 || r == why)
+			n += cx->tx_rejected[r];
+	return n;
+}
+
 /* The racer: flips the source IP and port between the channel's and
  * spoofed ones until told to stop (the last byte of the page). */
 static void
@@ -115,7 +129,7 @@ racer(void)
 
 /* Sends RACE_FRAMES frames from the page the racer rewrites. */
 static void
-race(struct nic_chan *c, int *sent, int *rejected)
+race(struct nic_chan *c, int *sent, int *refused)
 {
 	uint8_t *p = (uint8_t *)SHARED_VA;
 	envid_t child;
@@ -140,7 +154,7 @@ race(struct nic_chan *c, int *sent, int *rejected)
 		for (int64_t i = first; i <= idx; i++) {
 			int st = c->tx->desc[i % NIC_TXRING_SIZE].status;
 			*sent += st == NIC_TX_SENT;
-			*rejected += st == -E_PERM;
+			*refused += st == -E_PERM;
 		}
 	}
 	p[PGSIZE - 1] = 1;
@@ -150,7 +164,8 @@ race(struct nic_chan *c, int *sent, int *rejected)
 int
 main(int argc, char **argv)
 {
-	int nic = nt_arg(argc, argv, 1, 0), sent = 0, rejected = 0;
+	int nic = nt_arg(argc, argv, 1, 0), sent = 0, refused = 0;
+	uint64_t rej0;
 	struct nic_chan c;
 	envid_t child;
 	uint8_t *buf;
@@ -164,12 +179,21 @@ main(int argc, char **argv)
 	if ((child = fork()) == 0)
 		for (;;)
 			ipc_recv(NULL, NULL, NULL);
+	rej0 = rejected(&c, -1);
 	checks(&c, buf, child);
+	if (rejected(&c, -1) - rej0 != (uint64_t)refusals) {
+		cprintf("netsec: FAIL: %lu rejections counted, want %d\n",
+			rejected(&c, -1) - rej0, refusals);
+		fails++;
+	}
 	sys_env_destroy(child);
 	sys_page_alloc(0, SHARED_VA, PERM_P | PERM_W | PERM_SHARE, PPN_ANY);
-	race(&c, &sent, &rejected);
-	cprintf("netsec: race: %d frames sent, %d refused as spoofed\n", sent, rejected);
-	if (sent + rejected != RACE_FRAMES)
+	rej0 = rejected(&c, NIC_TXERR_SPOOF);
+	race(&c, &sent, &refused);
+	cprintf("netsec: race: %d frames sent, %d refused as spoofed (%lu counted)\n", sent,
+		refused, rejected(&c, NIC_TXERR_SPOOF) - rej0);
+	if (sent + refused != RACE_FRAMES ||
+	    rejected(&c, NIC_TXERR_SPOOF) - rej0 != (uint64_t)refused)
 		fails++;
 	nic_close(&c);
 	sys_page_unmap(0, FOREIGN_VA);
