@@ -269,7 +269,7 @@ def malformed_frames():
     out = []
     for n in (1, 5, 13):                        # runts
         out.append(GUEST_MAC[:n])
-    for n in (1515, 1518, 1600, 3000):          # oversized
+    for n in (1515, 1518, 1600, 3000, 4097, 9018):  # oversized, jumbo
         out.append(eth(GUEST_MAC, WIRE_MAC, 0x88b7, b"\xab" * (n - 14)))
     for n in (14, 20, 30, 35, 37):              # IPv4 headers cut short
         out.append(_udp_in(9000, b"LAST")[:n])
@@ -305,6 +305,7 @@ def malformed_test(tag, model):
                 peer=peer, timeout=60, steps=[
                     expect(r"^netmal: ready", inject),
                     expect(r"^netmal: claim got 1, deep got 1 \(0 wrong\)"),
+                    expect(r"^netmal: the device gave (\d+) frames, \1 accounted for"),
                     expect(r"^netmal: ok"), AUDIT("netmal")])
 
 
