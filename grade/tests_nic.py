@@ -210,7 +210,10 @@ def sec_test(tag, model):
         return None
     return Test("nic-sec-" + tag, cmdline="init=netsec 0", cpus=2, peer=peer,
                 timeout=90, reject=[r"netsec: FAIL"], steps=[
-                    expect(r"^netsec: race: (\d+) frames sent, (\d+) refused", raced),
+                    expect(r"^netsec: race with an env: (\d+) frames sent, (\d+) refused",
+                           raced),
+                    expect(r"^netsec: race with a thread: (\d+) frames sent, (\d+) refused",
+                           raced),
                     expect(r"^netsec: done (\d+)", check), AUDIT("netsec")])
 
 
