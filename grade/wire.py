@@ -131,6 +131,7 @@ class Wire:
         self.stopping = False
         self.sent = 0
         self.unsent = 0
+        self.connected = False      # unix: connected to QEMU's socket
 
     # -- set-up --
 
@@ -269,17 +270,41 @@ class Wire:
         deadline = time.monotonic() + 2.0
         while not self.stopping:
             try:
-                self.sock.sendto(frame, socket.MSG_DONTWAIT, self.guest_path)
+                self._connect()
+                if self.connected:
+                    self.sock.send(frame, socket.MSG_DONTWAIT)
+                else:
+                    self.sock.sendto(frame, socket.MSG_DONTWAIT, self.guest_path)
                 self.sent += 1
                 return
             except (BlockingIOError, ConnectionRefusedError,
                     FileNotFoundError, InterruptedError):
                 if time.monotonic() > deadline:
                     break
-                time.sleep(0.001)   # QEMU is not reading (yet)
+                if self.connected:  # until QEMU's queue has room
+                    try:
+                        select.select([], [self.sock], [], 0.01)
+                    except (OSError, ValueError):
+                        break       # closed by stop()
+                else:
+                    time.sleep(0.001)   # QEMU is not reading (yet)
             except OSError:
                 break
         self.unsent += 1
+
+    def _connect(self):
+        """Connect to QEMU's socket once it exists: a connected unix
+        datagram socket can wait (select) until QEMU's receive queue has
+        room, where an unconnected one can only poll with sleeps. Only
+        QEMU sends to us, so receiving is unchanged."""
+        if self.connected or self.transport != "unix" or \
+                not os.path.exists(self.guest_path):
+            return
+        try:
+            self.sock.connect(self.guest_path)
+            self.connected = True
+        except OSError:
+            pass
 
     def inject(self, frame):
         """Send one frame to the guest (through the 'in' rules)."""
