@@ -76,7 +76,8 @@ def tx_test(tag, model, count=2000):
         return None
     return Test(name, cmdline="init=nettx 0 %d" % count, cpus=2, peer=peer,
                 timeout=90, steps=[
-                    expect(r"^nettx: sent \d+ frames, \d+ bytes in \d+ us: (\d+) frames/s"),
+                    expect(r"^nettx: sent \d+ frames, \d+ bytes in \d+ us: (\d+) frames/s.*",
+                           lambda m: _figure(name, m.group(0))),
                     expect(r"^nettx: done (\d+)", check)])
 
 
