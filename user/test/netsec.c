@@ -31,6 +31,20 @@ udp(uint8_t *buf, uint32_t src_ip, uint16_t sport, const char *text)
 			     PEER_PORT, text, strlen(text));
 }
 
+/* Whether descriptor idx of c gets its final status within us. */
+static bool
+final_within(struct nic_chan *c, uint32_t idx, uint64_t us)
+{
+	uint64_t end = nt_now_us() + us;
+
+	while ((int32_t)(c->tx->done - idx) <= 0) {
+		if (nt_now_us() > end)
+			return false;
+		sys_nic_wait(c->id, 1000);
+	}
+	return true;
+}
+
 /* Sends one descriptor and checks its final status. */
 static void
 try_send(struct nic_chan *c, const char *what, uintptr_t va, size_t len, int want)
@@ -45,6 +59,16 @@ try_send(struct nic_chan *c, const char *what, uintptr_t va, size_t len, int wan
 	}
 	nic_tx_flush(c);
 	refusals += want < 0;
+	if (!final_within(c, (uint32_t)idx, 5000000)) {
+		const volatile struct nic_chan_export *cx = nic_chan_info(c);
+		cprintf("netsec: FAIL: %s: no final status in 5 s: prod %u cons %u done %u, "
+			"status %d, %u in flight, nic: %lu irqs, %lu sent\n", what,
+			c->tx->prod, c->tx->cons, c->tx->done,
+			c->tx->desc[idx % NIC_TXRING_SIZE].status, cx->tx_inflight,
+			nic_info(c->nic)->irqs, nic_info(c->nic)->tx_frames);
+		fails++;
+		return;
+	}
 	st = nic_tx_status(c, (uint32_t)idx);
 	if (st != want) {
 		cprintf("netsec: FAIL: %s: status %d, want %d\n", what, st, want);
