@@ -12,6 +12,7 @@ transmit rate seen on the wire) go to obj/grade/TEST.figures.
 import os
 import random
 import struct
+import time
 
 from testlib import Test, equals, expect, expect_all
 from wire import (GUEST_MAC, WIRE_MAC, WirePeer, eth, frames_hash,
@@ -75,7 +76,8 @@ def tx_test(tag, model, count=2000):
         return None
     return Test(name, cmdline="init=nettx 0 %d" % count, cpus=2, peer=peer,
                 timeout=90, steps=[
-                    expect(r"^nettx: sent \d+ frames, \d+ bytes in \d+ us: (\d+) frames/s"),
+                    expect(r"^nettx: sent \d+ frames, \d+ bytes in \d+ us: (\d+) frames/s.*",
+                           lambda m: _figure(name, m.group(0))),
                     expect(r"^nettx: done (\d+)", check)])
 
 
@@ -97,12 +99,17 @@ def rx_test(tag, model, flip=False, count=120, port=5555):
         if h != want:
             return "hash %016x, want %016x (the frames differ)" % (h, want)
         return None
+
+    def rate(m):
+        _figure(name, m.group(0))
     mode = " flip" if flip else ""
-    return Test("nic-rx%s-%s" % ("-flip" if flip else "", tag),
+    name = "nic-rx%s-%s" % ("-flip" if flip else "", tag)
+    return Test(name,
                 cmdline="init=netrx 0 %d %d%s" % (port, count, mode), cpus=2,
                 peer=peer, timeout=90, steps=[
                     expect(r"^netrx: ready", inject),
                     expect(r"^netrx: port \d+ got (\d+) frames hash ([0-9a-f]+)", check),
+                    expect(r"^netrx: rate: .*", rate),
                     expect(r"^netrx: ok"), AUDIT("netrx")])
 
 
@@ -161,6 +168,7 @@ def claim_test(tag, model):
                        expect(r"^chan \d+ nic0 owner \[[0-9a-f]+\] netclaim default:"),
                        expect(r"^netclaim: destroyed an env with \d+ frames in flight: "
                               r"pages free (\d+), then \1$"),
+                       expect(r"^netclaim: a destroyed env's claim is free again"),
                        expect(r"^netclaim: ok"), AUDIT("netclaim")])
 
 
@@ -170,10 +178,19 @@ def sec_test(tag, model):
     peer = WirePeer(model)
     guest_ip = bytes(map(int, GUEST_IP.split(".")))
 
+    def raced(m):
+        sent, refused = int(m.group(1)), int(m.group(2))
+        if sent == 0 or refused == 0:
+            return ("the racer did not race (%d sent, %d refused): the test "
+                    "proves nothing" % (sent, refused))
+        return None
+
     def check(m):
         sent = int(m.group(1))
         want = 2 + 1 + sent          # GOOD 1, GOOD 2, the ARP, the race
-        got = peer.wire.wait_frames(want, 10)
+        peer.wire.wait_frames(want, 10)
+        time.sleep(0.5)              # and nothing more comes after them
+        got = peer.wire.frames()
         for f in got:
             if f[6:12] != GUEST_MAC:
                 return "a frame from MAC %s reached the wire" % f[6:12].hex()
@@ -194,7 +211,10 @@ def sec_test(tag, model):
         return None
     return Test("nic-sec-" + tag, cmdline="init=netsec 0", cpus=2, peer=peer,
                 timeout=90, reject=[r"netsec: FAIL"], steps=[
-                    expect(r"^netsec: race: \d+ frames sent, \d+ refused"),
+                    expect(r"^netsec: race with an env: (\d+) frames sent, (\d+) refused",
+                           raced),
+                    expect(r"^netsec: race with a thread: (\d+) frames sent, (\d+) refused",
+                           raced),
                     expect(r"^netsec: done (\d+)", check), AUDIT("netsec")])
 
 
@@ -202,23 +222,46 @@ def sec_test(tag, model):
 
 def flood_test(tag, model):
     peer = WirePeer(model)
+    name = "nic-flood-" + tag
     frames = [_udp_in(4444, b"flood %d" % i) for i in range(256)]
 
+    state = {}
+
     def flood(m):
-        peer.wire.flood(frames, seconds=2.0)
+        state["thread"] = peer.wire.flood(frames, seconds=2.0)
+
+    def responsive(m):
+        # a livelocked guest would be late by the whole 2 s flood
+        late = int(m.group(1))
+        return None if late < 1000000 else "a tick was %d us late" % late
 
     def dropped(m):
-        return None if int(m.group(2)) > 0 else "nothing was dropped"
+        got, drops, missed = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if drops == 0:
+            return "nothing was dropped"
+        # every frame the wire got into QEMU was received or counted:
+        # dropped by the kernel, or missed by the device
+        state["thread"].join(timeout=5)
+        if got + drops + missed != peer.wire.sent:
+            return ("the wire sent %d frames; %d received + %d dropped + %d "
+                    "missed = %d" % (peer.wire.sent, got, drops, missed,
+                                     got + drops + missed))
+        _figure(name, "wire: flood of %d frames in 2 s (%.0f frames/s offered), "
+                "%d received, %d dropped, %d missed" % (peer.wire.sent,
+                                                        peer.wire.sent / 2.0, got, drops, missed))
+        return None
 
     def pages(m):
         a, b = int(m.group(1)), int(m.group(2))
         return None if a == b else "%d pages free before, %d after" % (a, b)
-    return Test("nic-flood-" + tag, cmdline="init=netflood 0 4444", cpus=2,
+    return Test(name, cmdline="init=netflood 0 4444", cpus=2,
                 peer=peer, timeout=90, steps=[
                     expect(r"^netflood: ready", flood),
                     expect(r"^netflood: alive 4"),
                     expect(r"^netflood: alive 8"),
-                    expect(r"^netflood: received (\d+), dropped (\d+)", dropped),
+                    expect(r"^netflood: ticks late by at most (\d+) us", responsive),
+                    expect(r"^netflood: received (\d+), dropped (\d+) .*device missed (\d+)",
+                           dropped),
                     expect(r"^netflood: pages free before (\d+), after (\d+)", pages),
                     expect(r"^netflood: ok"), AUDIT("netflood")])
 
@@ -230,7 +273,7 @@ def malformed_frames():
     out = []
     for n in (1, 5, 13):                        # runts
         out.append(GUEST_MAC[:n])
-    for n in (1515, 1518, 1600, 3000):          # oversized
+    for n in (1515, 1518, 1600, 3000, 4097, 9018):  # oversized, jumbo
         out.append(eth(GUEST_MAC, WIRE_MAC, 0x88b7, b"\xab" * (n - 14)))
     for n in (14, 20, 30, 35, 37):              # IPv4 headers cut short
         out.append(_udp_in(9000, b"LAST")[:n])
@@ -266,6 +309,7 @@ def malformed_test(tag, model):
                 peer=peer, timeout=60, steps=[
                     expect(r"^netmal: ready", inject),
                     expect(r"^netmal: claim got 1, deep got 1 \(0 wrong\)"),
+                    expect(r"^netmal: the device gave (\d+) frames, \1 accounted for"),
                     expect(r"^netmal: ok"), AUDIT("netmal")])
 
 

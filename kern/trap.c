@@ -244,7 +244,8 @@ trap_resume(const struct trapframe *tf)
  * Called from trap_common with every register saved in *tf. Traps from
  * user mode and interrupts that wake the idle loop take the big kernel
  * lock and leave through the scheduler; everything else (kernel faults,
- * interrupts nested in the kernel, NMIs) returns to where it came from.
+ * interrupts nested in the kernel, NMIs, TLB shootdowns) returns to where
+ * it came from.
  */
 void
 trap(struct trapframe *tf)
@@ -252,8 +253,13 @@ trap(struct trapframe *tf)
 	struct cpu *c = this_cpu();
 	bool from_user = (tf->cs & 3) == 3, was_idle = c->sched_idle;
 
+	/* A TLB shootdown never waits for the big kernel lock, whatever it
+	 * interrupted: its sender holds the lock and spins until we flush,
+	 * and while the vector is in service here the LAPIC holds back the
+	 * next one, so taking the lock first would deadlock (a CPU running
+	 * an env's user code while another CPU changes its mappings). */
 	if (tf->vector == T_NMI || tf->vector == T_DF || tf->vector == T_MC ||
-	    (!from_user && !was_idle)) {
+	    tf->vector == T_IPI_TLB || (!from_user && !was_idle)) {
 		if (tf->vector < T_IRQ0)
 			trap_exception(tf);
 		else

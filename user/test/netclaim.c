@@ -6,7 +6,7 @@
  * refused claim succeeds. Malformed filters, foreign channels and a
  * second default channel are refused too. netstat lists the channels;
  * an env destroyed with its channel open and frames in flight gives
- * every page back.
+ * every page back and its claim to whoever asks next.
  */
 #include "nettest.h"
 
@@ -85,6 +85,21 @@ second(int nic, int parent_chan)
 	exit(fails);
 }
 
+/* The claim on port a dead env held (user/test/netdoom.c) is free. */
+static void
+reclaim(int nic, int port)
+{
+	struct nic_chan c;
+	struct nic_filter f;
+
+	nt_open("netclaim", &c, nic, 0, 4);
+	nic_filter_init(&f, 0);
+	nic_filter_ip(&f, NT_GUEST_IP, 17, port);
+	want("the claim of a destroyed env", nic_claim(&c, &f), 0);
+	nic_close(&c);
+	cprintf("netclaim: a destroyed env's claim is free again\n");
+}
+
 /* Destroys an env (user/test/netdoom.c) holding a channel with frames
  * in flight; the free page count comes back to where it was. */
 static void
@@ -115,6 +130,7 @@ destroy_busy_env(int nic)
 	cprintf("netclaim: destroyed an env with %u frames in flight: pages free %lu, then %lu\n",
 		inflight, free0, free1);
 	want("pages back after the destroy", free1 == free0 ? 0 : -E_NO_MEM, 0);
+	reclaim(nic, 5002);
 }
 
 int

@@ -16,7 +16,7 @@ main(int argc, char **argv)
 	int nic = nt_arg(argc, argv, 1, 0), port = nt_arg(argc, argv, 2, 4444);
 	const volatile struct nic_export *n = nt_nic("netflood", nic);
 	const volatile struct nic_chan_export *cx;
-	uint64_t free0, free1, full, nobuf, got = 0, t;
+	uint64_t free0, free1, full, nobuf, got = 0, t, late = 0;
 	struct nic_chan c;
 	struct nic_rxdesc d;
 
@@ -29,8 +29,12 @@ main(int argc, char **argv)
 	t = nt_now_us();
 	for (int i = 1; i <= QUIET_TICKS; i++) {
 		nt_sleep_until(t + (uint64_t)i * TICK_US);
+		uint64_t now = nt_now_us(), due = t + (uint64_t)i * TICK_US;
+		if (now - due > late)
+			late = now - due;
 		cprintf("netflood: alive %d\n", i);
 	}
+	cprintf("netflood: ticks late by at most %lu us\n", late);
 	for (int idle = 0; idle < 3;) {		/* drain until quiet */
 		if (nic_recv(&c, &d, 200000) < 0) {
 			idle++;

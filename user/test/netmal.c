@@ -12,6 +12,14 @@
 #define DEEP_TYPE	0x88b6
 #define DEEP_OFF	1000
 
+static uint64_t
+drops(struct nic_chan *c)
+{
+	const volatile struct nic_chan_export *cx = nic_chan_info(c);
+
+	return cx->rx_ring_full + cx->rx_no_buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -20,7 +28,7 @@ main(int argc, char **argv)
 	struct nic_chan cc, cd, cdef;
 	struct nic_filter f;
 	struct nic_rxdesc d;
-	uint64_t mal0;
+	uint64_t mal0, frames0, unclaimed0, dev, acc;
 
 	nt_open("netmal", &cc, nic, 0, 16);
 	nt_open("netmal", &cd, nic, 0, 16);
@@ -32,6 +40,8 @@ main(int argc, char **argv)
 	if (nic_claim(&cd, &f) < 0)
 		cprintf("netmal: FAIL: deep claim\n");
 	mal0 = n->rx_malformed;
+	frames0 = n->rx_frames;
+	unclaimed0 = n->rx_unclaimed;
 	cprintf("netmal: ready\n");
 	while (nic_recv(&cc, &d, 10000000) == 0) {
 		const uint8_t *p = (const uint8_t *)d.va;
@@ -53,7 +63,13 @@ main(int argc, char **argv)
 	}
 	cprintf("netmal: claim got %d, deep got %d (%d wrong), default got %d, malformed %lu\n",
 		claim, deep, bad, dflt, n->rx_malformed - mal0);
-	cprintf(claim == 1 && deep == 1 && !bad ? "netmal: ok\n" : "netmal: FAIL\n");
+	/* every frame the device handed over was delivered or counted */
+	dev = n->rx_frames - frames0 + n->rx_malformed - mal0;
+	acc = (uint64_t)(claim + deep + dflt) + n->rx_malformed - mal0 +
+	      n->rx_unclaimed - unclaimed0 + drops(&cc) + drops(&cd) + drops(&cdef);
+	cprintf("netmal: the device gave %lu frames, %lu accounted for\n", dev, acc);
+	cprintf(claim == 1 && deep == 1 && !bad && dev == acc ? "netmal: ok\n"
+							      : "netmal: FAIL\n");
 	nic_close(&cc);
 	nic_close(&cd);
 	nic_close(&cdef);
