@@ -245,6 +245,14 @@ trap_resume(const struct trapframe *tf)
  * user mode and interrupts that wake the idle loop take the big kernel
  * lock and leave through the scheduler; everything else (kernel faults,
  * interrupts nested in the kernel, NMIs) returns to where it came from.
+ *
+ * An interrupt's handler runs (and sends its EOI) before the lock is
+ * taken: handlers never take the big lock, and a CPU spinning for it
+ * with a vector still in service would block every interrupt of that
+ * priority class (SDM vol. 3A, 10.8.3.1) -- with the reschedule IPI in
+ * service, the TLB-shootdown IPI the lock's holder is waiting for; with
+ * the shootdown itself in service, its own handler. A shootdown needs no
+ * scheduling, so it returns straight to the interrupted code.
  */
 void
 trap(struct trapframe *tf)
@@ -260,6 +268,11 @@ trap(struct trapframe *tf)
 			trap_interrupt(tf);
 		return;
 	}
+	if (tf->vector >= T_IRQ0) {
+		trap_interrupt(tf);
+		if (tf->vector == T_IPI_TLB)
+			return;
+	}
 	c->sched_idle = false;
 	lock_kernel();
 	if (from_user) {
@@ -268,7 +281,5 @@ trap(struct trapframe *tf)
 	}
 	if (tf->vector < T_IRQ0)
 		upcall_exception(c->env, tf);
-	else
-		trap_interrupt(tf);
 	trap_resume(tf);
 }
