@@ -273,7 +273,8 @@ trap(struct trapframe *tf)
 		if (tf->vector == T_IPI_TLB)
 			return;
 	}
-	c->sched_idle = false;
+	if (was_idle)
+		sched_idle_exit(c);
 	lock_kernel();
 	if (from_user) {
 		c->env->tf = *tf;
