@@ -101,4 +101,20 @@ def tests_for(n):
     ]
 
 
-TESTS = tests_for(1) + tests_for(4)
+# The lock-order checker (kern/spinlock.h, on in the default build): a
+# kernel self-test takes locks against their order, or one lock twice,
+# and the checker must panic naming both locks. The panic is the success.
+LOCK_TESTS = [
+    Test("cpu-lockorder", cmdline="test=lockorder",
+         allow=[r"kernel panic"],
+         reject=[r"violation not caught"],
+         steps=[expect(r"kernel panic .*lock order: cpu \d+ takes selftest-outer "
+                       r"\(rank 20\) while holding selftest-inner \(rank 50\)")]),
+    Test("cpu-lockdouble", cmdline="test=lockdouble",
+         allow=[r"kernel panic"],
+         reject=[r"double acquire not caught"],
+         steps=[expect(r"kernel panic .*lock order: cpu \d+ takes selftest-outer, "
+                       r"which it holds already")]),
+]
+
+TESTS = tests_for(1) + tests_for(4) + LOCK_TESTS
