@@ -348,7 +348,8 @@ sched_kick_idle(struct env *e)
 }
 
 /*
- * This CPU leaves the idle loop (an interrupt woke it). An AP restarts
+ * This CPU leaves the idle loop (an interrupt woke it): the time it slept
+ * is added to its exported idle cycles. An AP restarts
  * its tick, stopped in sched_halt, and moves its slot on by the slots
  * that passed while it slept, so that owned slots keep their place in
  * time. Runs before the big lock; touches only this CPU's state.
@@ -360,6 +361,8 @@ sched_idle_exit(struct cpu *c)
 
 	c->sched_idle = false;
 	c->kicked = false;
+	if (c->id < NCPU_EXPORT)
+		cpu_ex[c->id].idle_cycles += rdtsc() - c->idle_tsc;
 	if (!c->tickless)
 		return;
 	c->tickless = false;

@@ -36,8 +36,9 @@ print_cpu(int c)
 	line[SLICE_SLOTS] = '\0';
 	uint64_t khz = clock_tsc_hz() / 1000;
 
-	cprintf("cpu%-2d apic %-2u %s  running %08x  ticks %lu  stolen %lu ms\n", c,
-		x->apic_id, line, x->running, x->ticks, khz ? x->stolen_cycles / khz : 0);
+	cprintf("cpu%-2d apic %-2u %s  running %08x  ticks %lu  idle %lu ms  stolen %lu ms\n",
+		c, x->apic_id, line, x->running, x->ticks, khz ? x->idle_cycles / khz : 0,
+		khz ? x->stolen_cycles / khz : 0);
 }
 
 int
