@@ -94,15 +94,15 @@ def same_as_linux(peer, key, what, name, note):
     return check
 
 
-def linux_apps_test(tag, model, nbytes=4 << 20):
-    """Against Linux: tcpbench both ways, ping both ways, nc both ways,
-    tcpbench request/response latency."""
+def linux_apps_test(tag, model, nbytes=4 << 20, nc_bytes=64 << 20):
+    """Against Linux: tcpbench both ways (nbytes), ping both ways, nc both
+    ways (nc_bytes), tcpbench request/response latency."""
     peer = Peer(model, sink_ports=(5002, 5003), echo_port=5005)
     name = "netapps-linux-" + tag
 
-    def push(port, key):
+    def push(port, key, n=nbytes):
         def check(m):
-            rc, out = peer.run([PY, APPSPEER, "send", GUEST, str(port), str(nbytes)],
+            rc, out = peer.run([PY, APPSPEER, "send", GUEST, str(port), str(n)],
                                timeout=120)
             peer.outputs[key] = _Done(out)
             return None if rc == 0 else "Linux's send failed: %s" % out.strip()
@@ -112,7 +112,7 @@ def linux_apps_test(tag, model, nbytes=4 << 20):
         rc, out = peer.run(peer.helper("ping", GUEST, "3"), timeout=30)
         if rc != 0:
             return "Linux's ping of the guest: %s" % out.strip()
-        return push(5004, "send5004")(m)
+        return push(5004, "send5004", nc_bytes)(m)
 
     def rr(m):
         figure(name, "%s (%s)" % (m.group(0), model))
@@ -120,8 +120,8 @@ def linux_apps_test(tag, model, nbytes=4 << 20):
 
     cmd = ("init=netrun tcpbench sink 5001 ; tcpbench send %s 5002 %d ; ping -c 3 -i 200 %s"
            " ; nc -q -N %d %s 5003 ; nc -l -q 5004 ; tcpbench rr %s 5005 200"
-           % (HOST, nbytes, HOST, nbytes, HOST, HOST))
-    return Test(name, cpus=2, peer=peer, timeout=240, cmdline=cmd, steps=[
+           % (HOST, nbytes, HOST, nc_bytes, HOST, HOST))
+    return Test(name, cpus=2, peer=peer, timeout=300, cmdline=cmd, steps=[
         expect(r"^tcpbench: listening on port 5001", push(5001, "send5001")),
         expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*",
                same_as_linux(peer, "send5001", "linux -> guest tcpbench", name, model)),
@@ -529,5 +529,7 @@ def cc_test(tag, model):
     ])
 
 
-TESTS += [wire_test("virtio", "virtio-net-pci", 64 << 20, 16 << 20, IMPAIR)]
+TESTS += [wire_test("virtio", "virtio-net-pci", 64 << 20, 16 << 20, IMPAIR),
+          wire_test("loss5-e1000", "e1000", 64 << 20, 16 << 20, ["--loss", "0.05"]),
+          wire_test("loss5-virtio", "virtio-net-pci", 64 << 20, 16 << 20, ["--loss", "0.05"])]
 TESTS += [cc_test(tag, model) for tag, model in NICS]
