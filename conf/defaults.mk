@@ -18,4 +18,8 @@ ACCEL	?= $(shell sh conf/accel.sh)
 # or KVM (make ... SLICE_GRACE_US=20).
 SLICE_US ?= 1000
 SLICE_GRACE_US ?= 200
+# The lock-order checker (kern/spinlock.h): panics naming both locks on
+# an order violation or a double acquire. On by default, so every test
+# runs with it; LOCK_CHECK=0 leaves it out.
+LOCK_CHECK ?= 1
 TIMER_HZ := $(shell expr 1000000 / $(SLICE_US))

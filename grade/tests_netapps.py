@@ -12,6 +12,7 @@ import shutil
 import socket
 import struct
 import sys
+import threading
 import time
 import zlib
 
@@ -93,15 +94,15 @@ def same_as_linux(peer, key, what, name, note):
     return check
 
 
-def linux_apps_test(tag, model, nbytes=4 << 20):
-    """Against Linux: tcpbench both ways, ping both ways, nc both ways,
-    tcpbench request/response latency."""
+def linux_apps_test(tag, model, nbytes=4 << 20, nc_bytes=64 << 20):
+    """Against Linux: tcpbench both ways (nbytes), ping both ways, nc both
+    ways (nc_bytes), tcpbench request/response latency."""
     peer = Peer(model, sink_ports=(5002, 5003), echo_port=5005)
     name = "netapps-linux-" + tag
 
-    def push(port, key):
+    def push(port, key, n=nbytes):
         def check(m):
-            rc, out = peer.run([PY, APPSPEER, "send", GUEST, str(port), str(nbytes)],
+            rc, out = peer.run([PY, APPSPEER, "send", GUEST, str(port), str(n)],
                                timeout=120)
             peer.outputs[key] = _Done(out)
             return None if rc == 0 else "Linux's send failed: %s" % out.strip()
@@ -111,7 +112,7 @@ def linux_apps_test(tag, model, nbytes=4 << 20):
         rc, out = peer.run(peer.helper("ping", GUEST, "3"), timeout=30)
         if rc != 0:
             return "Linux's ping of the guest: %s" % out.strip()
-        return push(5004, "send5004")(m)
+        return push(5004, "send5004", nc_bytes)(m)
 
     def rr(m):
         figure(name, "%s (%s)" % (m.group(0), model))
@@ -119,8 +120,8 @@ def linux_apps_test(tag, model, nbytes=4 << 20):
 
     cmd = ("init=netrun tcpbench sink 5001 ; tcpbench send %s 5002 %d ; ping -c 3 -i 200 %s"
            " ; nc -q -N %d %s 5003 ; nc -l -q 5004 ; tcpbench rr %s 5005 200"
-           % (HOST, nbytes, HOST, nbytes, HOST, HOST))
-    return Test(name, cpus=2, peer=peer, timeout=240, cmdline=cmd, steps=[
+           % (HOST, nbytes, HOST, nc_bytes, HOST, HOST))
+    return Test(name, cpus=2, peer=peer, timeout=300, cmdline=cmd, steps=[
         expect(r"^tcpbench: listening on port 5001", push(5001, "send5001")),
         expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*",
                same_as_linux(peer, "send5001", "linux -> guest tcpbench", name, model)),
@@ -210,7 +211,7 @@ def httpd_test(tag, model, big):
     ])
 
 
-TESTS += [httpd_test("e1000", "e1000", True), httpd_test("virtio", "virtio-net-pci", False)]
+TESTS += [httpd_test(tag, model, True) for tag, model in NICS]
 
 
 # --- the impairing wire between the guest and Linux (grade/netbridge.py) ---
@@ -349,6 +350,30 @@ def tuning_test(tag, model):
     peer = ImpairedPeer(model, ["--delay-in", "0.15"], (5002, 5003, 5004, 5005))
     name = "netapps-tuning-" + tag
     a, b, c, d = "10.0.2.15", "10.0.2.16", "10.0.2.17", "10.0.2.18"
+    e, f = "10.0.2.19", "10.0.2.20"     # delayed ACK on, off: Linux sends to them
+    state = {}
+
+    def push_both(m):
+        """Linux sends 256 KiB to each sink (5011 may still be starting:
+        a refused connection is tried again)."""
+        def send(ip, port):
+            for _ in range(20):
+                rc, out = peer.run([PY, APPSPEER, "send", ip, str(port), str(256 << 10)],
+                                   timeout=60)
+                if rc == 0 or "refused" not in out.lower():
+                    break
+                time.sleep(0.5)
+            state[port] = out
+        for ip, port in ((e, 5011), (f, 5012)):
+            state["t%d" % port] = threading.Thread(target=send, args=(ip, port), daemon=True)
+            state["t%d" % port].start()
+        return None
+
+    def acks_per_data(segs, ip):
+        """(pure ACKs from ip, data segments to it)"""
+        acks = len([s for s in segs if s["src"] == ip and s["len"] == 0
+                    and s["flags"] & 0x17 == 0x10])
+        return acks, len([s for s in segs if s["dst"] == ip and s["len"] > 0])
 
     def syn_opts(segs, src):
         syn = [s for s in segs if s["src"] == src and s["flags"] & 0x02]
@@ -368,9 +393,11 @@ def tuning_test(tag, model):
         if oa is None or ob is None:
             return "no SYN from %s or %s in the pcap" % (a, b)
         mss = lambda o: struct.unpack("!H", o[2])[0] if 2 in o else None
+        (e_acks, e_data), (f_acks, f_data) = acks_per_data(segs, e), acks_per_data(segs, f)
         facts = dict(a_opts=sorted(oa), b_opts=sorted(ob), a_mss=mss(oa), b_mss=mss(ob),
                      a_flight=first_flight(segs, a), b_flight=first_flight(segs, b),
-                     c_small=small(segs, c), d_small=small(segs, d))
+                     c_small=small(segs, c), d_small=small(segs, d),
+                     e_acks="%d/%d" % (e_acks, e_data), f_acks="%d/%d" % (f_acks, f_data))
         figure(name, "%s (%s)" % (" ".join("%s=%s" % kv for kv in sorted(facts.items())),
                                   model))
         want = dict(a_opts=[2], b_opts=[2, 3, 4, 8], a_mss=1000, b_mss=1200,
@@ -379,6 +406,17 @@ def tuning_test(tag, model):
         if facts["d_small"] < 3 * facts["c_small"] + 20:
             bad.append("Nagle: %d small segments with it, %d without" % (
                 facts["c_small"], facts["d_small"]))
+        # RFC 5681 4.2 / RFC 9293 3.8.6.3: an ACK for at least every second
+        # full-sized segment with delayed ACKs; one per segment without
+        if not (e_data >= 100 and e_acks <= 0.7 * e_data):
+            bad.append("delayed ACK on: %d ACKs for %d segments" % (e_acks, e_data))
+        if not (f_data >= 100 and f_acks >= 0.9 * f_data):
+            bad.append("delayed ACK off: %d ACKs for %d segments" % (f_acks, f_data))
+        for port in (5011, 5012):
+            state["t%d" % port].join(60)
+            out = state.get(port, "(still sending)")
+            if "sent %d bytes" % (256 << 10) not in out:
+                bad.append("Linux's send to %d: %s" % (port, out.strip()))
         for port, n in ((5002, 65536), (5003, 65536), (5004, 20000), (5005, 20000)):
             out = peer.helper_output("sink%d" % port, timeout=30)
             if "got %d bytes" % n not in out:
@@ -386,16 +424,112 @@ def tuning_test(tag, model):
         return "; ".join(bad) or None
 
     cmd = ("init=netrun"
+           " tcpbench -o ip=%s/24,delack=1 sink 5011 &"
+           " tcpbench -o ip=%s/24,delack=0 sink 5012 &"
            " tcpbench -o ip=%s/24,sack=0,tstamp=0,wscale=0,mss=1000,iw=2,cc=newreno"
            " send %s 5002 64K &"
            " tcpbench -o ip=%s/24,mss=1200,iw=10 send %s 5003 64K &"
            " tcpbench -o ip=%s/24 -w 100 send %s 5004 20000 &"
            " tcpbench -o ip=%s/24,nodelay=1 -w 100 send %s 5005 20000"
-           % (a, HOST, b, HOST, c, HOST, d, HOST))
+           % (e, f, a, HOST, b, HOST, c, HOST, d, HOST))
     return Test(name, cpus=2, peer=peer, timeout=180, cmdline=cmd, steps=[
+        expect(r"tcpbench: listening on port 5012", push_both),
         expect(r"tcpbench: sent 65536 bytes .*cc newreno"),
         expect(r"^netrun: done", check),
     ])
 
 
-TESTS += [tuning_test("virtio", "virtio-net-pci")]
+TESTS += [tuning_test(tag, model) for tag, model in NICS]
+
+
+# --- the scripted wire: the grader plays the peer (grade/net/scripted.py) ---
+
+def script_test(tag, model):
+    """user/echosrv on the virtual wire, the grader crafting every frame
+    towards it: RFC 5961 challenge ACKs for in-window RST and any SYN,
+    silence for an out-of-window RST, reset on the exact one; zero-window
+    probes backing off; TIME-WAIT re-ACKs a retransmitted FIN; keepalive
+    probes then a reset; 3000 SYNs leave the listener serving a real
+    client; malformed frames dropped (the next echo exact, UDP echo and
+    ping still answer). The pcap is kept when it fails."""
+    import scripted
+    peer = scripted.ScriptPeer(model)
+    name = "netapps-script-" + tag
+    source, idle, cnt = 3000, 2, 3
+
+    def check(m):
+        notes = []
+        figs = os.path.join(os.path.dirname(HERE), "obj", "grade", name + ".figures")
+        if os.path.exists(figs):
+            os.unlink(figs)
+        err = scripted.run(peer.wire, GUEST, notes.append, source, idle, cnt, 3000)
+        for n in notes:
+            figure(name, "%s (%s)" % (n, model))
+        return err
+
+    cmd = ("init=echosrv source=%d keepalive=1 keep_idle_s=%d keep_intvl_s=1 keep_cnt=%d"
+           % (source, idle, cnt))
+    return Test(name, cpus=2, peer=peer, timeout=200, cmdline=cmd, steps=[
+        expect(r"^echosrv: ready", check),
+    ])
+
+
+sys.path.insert(0, os.path.join(HERE, "net"))
+TESTS += [script_test(tag, model) for tag, model in NICS]
+
+
+def cc_test(tag, model):
+    """Two programs at once through the lossy wire (1 % of IPv4 frames
+    each way), one with NewReno, one with CUBIC, each sending 4 MiB to
+    Linux; each reports its last entry into fast recovery from its own
+    per-socket statistics (TCP_INFO): NewReno's ssthresh is half the
+    FlightSize (RFC 5681 3.2 (4), floor 2 SMSS), CUBIC's 0.7 of cwnd
+    (RFC 9438 4.6, beta_cubic)."""
+    peer = ImpairedPeer(model, ["--loss", "0.01", "--seed", "8"], (5006, 5007))
+    name = "netapps-cc-" + tag
+    nbytes = 4 << 20
+    mss = 1460
+    seen = {}
+
+    def took(m):
+        cc, cwnd, flight, ssth = m.group(3), int(m.group(4)), int(m.group(5)), int(m.group(6))
+        seen[cc] = (cwnd, flight, ssth)
+        return None
+
+    def check(m):
+        bad = []
+        for port, ip in ((5006, "10.0.2.15"), (5007, "10.0.2.16")):
+            out = peer.helper_output("sink%d" % port, timeout=60)
+            if "got %d bytes" % nbytes not in out:
+                bad.append("Linux's sink %d: %s" % (port, out.strip()))
+        for cc, base, ratio in (("newreno", 1, 0.5), ("cubic", 0, 0.7)):
+            if cc not in seen:
+                bad.append("no report from %s" % cc)
+                continue
+            cwnd, flight, ssth = seen[cc]
+            if cwnd == 0:
+                bad.append("%s: no fast recovery under 1 %% loss" % cc)
+                continue
+            want = max(ratio * (flight if base else cwnd), 2 * mss)
+            figure(name, "%s: last loss at cwnd %d, flight %d: ssthresh %d = %.2f of %s "
+                   "(%s)" % (cc, cwnd, flight, ssth, ssth / (flight if base else cwnd),
+                             "flight" if base else "cwnd", model))
+            if abs(ssth - want) > mss:
+                bad.append("%s: ssthresh %d after a loss at cwnd %d flight %d, want %d"
+                           % (cc, ssth, cwnd, flight, want))
+        return "; ".join(bad) or None
+
+    line = (r"^tcpbench: sent (\d+) bytes crc (\w+) in .*cc (newreno|cubic), .*"
+            r"last loss: cwnd (\d+) flight (\d+) ssthresh (\d+)")
+    cmd = ("init=netrun tcpbench -o ip=10.0.2.15/24,cc=newreno send %s 5006 %d &"
+           " tcpbench -o ip=10.0.2.16/24,cc=cubic send %s 5007 %d" % (HOST, nbytes, HOST, nbytes))
+    return Test(name, cpus=2, peer=peer, timeout=240, cmdline=cmd, steps=[
+        expect(line, took), expect(line, took),
+        expect(r"^netrun: done", check),
+    ])
+
+
+TESTS += [wire_test("virtio", "virtio-net-pci", 64 << 20, 16 << 20, IMPAIR),
+          wire_test("loss5-e1000", "e1000", 64 << 20, 16 << 20, ["--loss", "0.05"]),
+          wire_test("loss5-virtio", "virtio-net-pci", 64 << 20, 16 << 20, ["--loss", "0.05"])]
+TESTS += [cc_test(tag, model) for tag, model in NICS]

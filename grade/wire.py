@@ -127,6 +127,8 @@ class Wire:
         self.received = []          # (time, frame) the guest sent
         self.cond = threading.Condition()
         self.held = {"in": None, "out": None}   # reorder
+        self.delayed = []           # (due, direction, frame): the delay line
+        self.delayer = None
         self.timers = []
         self.stopping = False
         self.sent = 0
@@ -237,10 +239,7 @@ class Wire:
             if rule.action == "drop":
                 return
             if rule.action == "delay":
-                t = threading.Timer(rule.arg or 0.1, self._deliver,
-                                    (direction, frame))
-                self.timers.append(t)
-                t.start()
+                self._delay(direction, frame, rule.arg or 0.1)
                 return
             if rule.action == "dup":
                 for _ in range(rule.arg or 1):
@@ -259,6 +258,30 @@ class Wire:
         held, self.held[direction] = self.held[direction], None
         if held is not None and held is not frame:
             self._deliver(direction, held)
+
+    def _delay(self, direction, frame, seconds):
+        """A delay line: frames leave in the order they came, seconds
+        later (one timer per frame would let threads reorder them)."""
+        with self.cond:
+            self.delayed.append((time.monotonic() + seconds, direction, frame))
+            if self.delayer is None:
+                self.delayer = threading.Thread(target=self._delay_loop, daemon=True)
+                self.delayer.start()
+            self.cond.notify_all()
+
+    def _delay_loop(self):
+        while not self.stopping:
+            with self.cond:
+                if not self.delayed:
+                    self.cond.wait(0.1)
+                    continue
+                due, direction, frame = self.delayed[0]
+                left = due - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
+                self.delayed.pop(0)
+            self._deliver(direction, frame)
 
     def _deliver(self, direction, frame):
         if self.stopping:

@@ -8,6 +8,7 @@
 #include "abi/memlayout.h"
 
 struct env;
+struct spinlock;
 
 /* GDT selectors. The order of UDATA then UCODE is what SYSRET requires
  * (Intel SDM vol. 2B, SYSRET: CS = STAR[63:48]+16, SS = STAR[63:48]+8). */
@@ -60,13 +61,17 @@ struct cpu {
 	volatile uint64_t tlb_gen;	/* TLB shootdown requests served */
 	uint64_t idle_tsc;		/* when this CPU went idle */
 	volatile bool sched_idle;	/* halted in sched_halt */
-	int rr_next;			/* where the next scan starts */
+	volatile bool kicked;		/* idle, sent a reschedule IPI */
+	bool tickless;			/* idle with its timer stopped */
 	int slot;			/* the slice slot being run */
 	bool in_grace;			/* the next tick ends an epilogue's grace */
+	uint64_t tick_due;		/* TSC by which the next tick is due, 0: none */
 	int id;				/* index in cpus[] */
 	uint32_t apic_id;		/* local APIC id */
 	volatile int started;		/* set by the CPU once it runs */
 	volatile uint64_t ticks;	/* timer interrupts taken */
+	const struct spinlock *held[8];	/* locks held, for LOCK_CHECK */
+	int nheld;
 	int irq_depth;			/* nesting of irq_save_disable */
 	int irq_was_on;			/* IF before the outermost disable */
 	uint64_t gdt[GDT_SLOTS] __attribute__((aligned(16)));

@@ -23,13 +23,13 @@ int ndisks;
 static struct disk_export *disk_ex;	/* disk_ex[NDISK] at UDISKS */
 
 /* Finished requests with a callback, oldest first. */
-static struct spinlock done_lock = SPINLOCK_INIT("disk_done");
+static struct spinlock done_lock = SPINLOCK_INIT("disk_done", LOCK_RANK_DISKDONE);
 static struct disk_req *done_head, *done_tail;
 
 void
 disk_queue_init(struct disk_queue *q, const char *name)
 {
-	spin_init(&q->lock, name);
+	spin_init(&q->lock, name, LOCK_RANK_DISKQ);
 	q->head = q->tail = q->active = NULL;
 }
 

@@ -67,11 +67,12 @@ env_init(void)
 void
 env_set_status(struct env *e, uint32_t status, uint32_t wait)
 {
+	sched_runq_update(e, status);
 	e->status = status;
 	e->ex->status = status;
 	e->ex->wait = wait;
 	if (status == ENV_RUNNABLE)
-		sched_kick_idle();
+		sched_kick_idle(e);
 }
 
 void
@@ -364,6 +365,8 @@ env_run(struct env *e)
 {
 	struct cpu *c = this_cpu();
 
+	if (c->env != e)
+		sched_grace_cancel(c);
 	if (c->env && c->env != e) {
 		env_account_stop(c->env);
 		if (c->env->status == ENV_RUNNING)

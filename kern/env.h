@@ -30,6 +30,10 @@ struct env {
 	bool in_epilogue;		/* entered its epilogue, not yet yielded */
 	uint64_t run_tsc;		/* TSC when it last started running */
 
+	/* the run queue (kern/sched.c): on it exactly while ENV_RUNNABLE */
+	struct env *rq_next, *rq_prev;
+	bool on_runq;
+
 	/* blocked calls (status ENV_NOT_RUNNABLE, ex->wait says which) */
 	uintptr_t ipc_dstva;		/* ipc_recv: where a page may go */
 	struct env *pct_caller;		/* callee: who called, while serving */

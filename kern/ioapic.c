@@ -54,7 +54,7 @@ static int nioapic;
 static struct isa_route isa_routes[ISA_IRQS];
 
 /* Serializes the IOREGSEL/IOWIN pairs. */
-static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");
+static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic", LOCK_RANK_IOAPIC);
 
 static uint32_t
 ioapic_read(struct ioapic *io, uint32_t reg)

@@ -36,7 +36,7 @@ static physaddr_t boot_next, boot_start;	/* the bump allocator */
 static physaddr_t page_ex_pa;			/* page_ex[], for the export */
 static bool paging_ours;			/* our page tables are live */
 
-static struct spinlock page_lock = SPINLOCK_INIT("page_lock");
+static struct spinlock page_lock = SPINLOCK_INIT("page_lock", LOCK_RANK_PAGE);
 static struct page *page_free_list;	/* guarded by page_lock */
 static size_t nfree;			/* guarded by page_lock */
 static uintptr_t mmio_next = MMIOBASE;	/* guarded by page_lock */

@@ -1,11 +1,13 @@
 /*
- * Round-robin scheduling of envs on every CPU, under the big kernel lock.
+ * Scheduling of envs on every CPU, under the big kernel lock.
  *
- * Each timer tick in user mode preempts the env; the CPU then scans the
- * env table from the slot after its current env for a runnable one. A CPU
- * with nothing to run halts with interrupts on; the next tick, or an IPI
- * sent when an env becomes runnable, wakes it. When no env is left at
- * all the BSP drops into the kernel monitor.
+ * Each timer tick begins a slot of the CPU's slice vector: the slot's
+ * owner runs if it can, else the first env of the run queue that may run
+ * here (round robin over runnable envs), else whoever runs now. A CPU
+ * with nothing to run halts with interrupts on; an AP stops its timer
+ * first and is woken by a reschedule IPI when an env it may run becomes
+ * runnable (sched_kick_idle). When no env is left at all the BSP drops
+ * into the kernel monitor.
  */
 #include "sched.h"
 #include "env.h"
@@ -23,8 +25,11 @@
 #include "timer.h"
 #include "upcall.h"
 #include "abi/error.h"
+#include "spinlock.h"
 
 static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
+/* The big lock's name and rank for the lock-order checker. */
+static const struct spinlock kernel_lock_info = SPINLOCK_INIT("kernel", LOCK_RANK_KERNEL);
 static volatile int console_waiters;	/* envs blocked in cgetc */
 
 /*
@@ -38,6 +43,7 @@ lock_kernel(void)
 	uint32_t me = this_cpu()->id + 1;
 
 	assert(kernel_lock != me);
+	lock_check_acquire(&kernel_lock_info);
 	while (!__sync_bool_compare_and_swap(&kernel_lock, 0, me)) {
 		/* The window is the instruction after sti (its interrupt
 		 * shadow): a nop, not pause, which QEMU's TCG implements by
@@ -54,6 +60,7 @@ void
 unlock_kernel(void)
 {
 	assert(kernel_lock == (uint32_t)this_cpu()->id + 1);
+	lock_check_release(&kernel_lock_info);
 	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -81,6 +88,7 @@ sched_halt(void)
 {
 	struct cpu *c = this_cpu();
 
+	sched_grace_cancel(c);
 	if (c->env) {
 		/* Still runnable, just not here (its affinity may exclude
 		 * this CPU now): another CPU may take it. */
@@ -99,8 +107,18 @@ sched_halt(void)
 		c->sched_idle = false;
 		monitor();
 	}
+	c->kicked = false;	/* a kick that raced with a wake-up is stale */
 	c->sched_idle = true;
 	c->idle_tsc = rdtsc();
+	if (c != bsp) {
+		/* No tick while idle: under an emulator every idle CPU's
+		 * tick costs the busy ones host time. The BSP keeps
+		 * ticking for the work that is timed (NIC wait deadlines)
+		 * and for noticing that no env is left. */
+		lapic_timer_stop();
+		c->tick_due = 0;
+		c->tickless = true;
+	}
 	unlock_kernel();
 	asm volatile("movq %0, %%rsp\n\t"
 		     "xorl %%ebp, %%ebp\n\t"
@@ -110,18 +128,62 @@ sched_halt(void)
 	__builtin_unreachable();
 }
 
-/* Round robin for shared slots: the next runnable env after the last one
- * this CPU picked that may run here; NULL if none. */
+/*
+ * The run queue: every ENV_RUNNABLE env, in the order it became runnable,
+ * so that taking the first one a CPU may run is round robin. An env
+ * leaves it when it runs (or blocks, or dies) and goes to the tail when
+ * it is preempted, so a pick looks only at runnable envs -- usually just
+ * the head -- instead of the whole env table. Under the big lock.
+ */
+static struct env *runq_head, *runq_tail;
+
+static void
+runq_append(struct env *e)
+{
+	e->rq_next = NULL;
+	e->rq_prev = runq_tail;
+	if (runq_tail)
+		runq_tail->rq_next = e;
+	else
+		runq_head = e;
+	runq_tail = e;
+	e->on_runq = true;
+}
+
+static void
+runq_remove(struct env *e)
+{
+	if (e->rq_prev)
+		e->rq_prev->rq_next = e->rq_next;
+	else
+		runq_head = e->rq_next;
+	if (e->rq_next)
+		e->rq_next->rq_prev = e->rq_prev;
+	else
+		runq_tail = e->rq_prev;
+	e->rq_next = e->rq_prev = NULL;
+	e->on_runq = false;
+}
+
+/* Keeps the run queue in step with e's status, about to become status.
+ * Called by env_set_status, with the big lock held. */
+void
+sched_runq_update(struct env *e, uint32_t status)
+{
+	if (status == ENV_RUNNABLE && !e->on_runq)
+		runq_append(e);
+	else if (status != ENV_RUNNABLE && e->on_runq)
+		runq_remove(e);
+}
+
+/* Round robin for shared slots: the runnable env waiting longest that may
+ * run here; NULL if none. */
 static struct env *
 rr_pick(struct cpu *c)
 {
-	for (int i = 0; i < NENV; i++) {
-		struct env *e = &envs[(c->rr_next + i) % NENV];
-		if (e->status == ENV_RUNNABLE && sched_may_run_on(e, c)) {
-			c->rr_next = (int)ENVX(e->id) + 1;
+	for (struct env *e = runq_head; e; e = e->rq_next)
+		if (sched_may_run_on(e, c))
 			return e;
-		}
-	}
 	return NULL;
 }
 
@@ -222,6 +284,23 @@ sched_epilogue_done(struct env *e)
 	}
 }
 
+/*
+ * c's env leaves the CPU for another reason than its epilogue's yield or
+ * overrun (it blocked or died, or an IPI rescheduled): a grace still
+ * running is cancelled, so that its short tick neither cuts the next
+ * env's slot nor charges it an overrun. Called with the big lock held.
+ */
+void
+sched_grace_cancel(struct cpu *c)
+{
+	if (!c->in_grace)
+		return;
+	if (c->env)
+		c->env->in_epilogue = false;
+	c->in_grace = false;
+	timer_start_this_cpu();
+}
+
 /* The reschedule IPI only makes its CPU enter the kernel: trap() then
  * runs the scheduler (a dying env is finished, an idle CPU looks for
  * work). */
@@ -245,18 +324,51 @@ sched_start(void)
 	sched_yield();
 }
 
-/* Sends an IPI to one idle CPU so a newly runnable env starts at once
- * rather than at that CPU's next tick. */
+/*
+ * e became runnable: send an IPI to one idle CPU it may run on, so that
+ * it starts at once -- an idle AP has no tick (sched_halt) and would
+ * otherwise not look. A CPU kicked and not yet awake is not kicked
+ * twice: the next env goes to another. With no idle CPU in its affinity
+ * the busy ones find e at their next tick.
+ */
 void
-sched_kick_idle(void)
+sched_kick_idle(struct env *e)
 {
 	struct cpu *me = this_cpu();
 
-	for (int i = 0; i < ncpu; i++)
-		if (&cpus[i] != me && cpus[i].started && cpus[i].sched_idle) {
-			lapic_send_ipi(cpus[i].apic_id, T_IPI_RESCHED);
+	for (int i = 0; i < ncpu; i++) {
+		struct cpu *c = &cpus[i];
+		if (c != me && c->started && c->sched_idle && !c->kicked &&
+		    sched_may_run_on(e, c)) {
+			c->kicked = true;
+			lapic_send_ipi(c->apic_id, T_IPI_RESCHED);
 			return;
 		}
+	}
+}
+
+/*
+ * This CPU leaves the idle loop (an interrupt woke it): the time it slept
+ * is added to its exported idle cycles. An AP restarts
+ * its tick, stopped in sched_halt, and moves its slot on by the slots
+ * that passed while it slept, so that owned slots keep their place in
+ * time. Runs before the big lock; touches only this CPU's state.
+ */
+void
+sched_idle_exit(struct cpu *c)
+{
+	uint64_t slot_tsc = tsc_hz / TIMER_HZ;
+
+	c->sched_idle = false;
+	c->kicked = false;
+	if (c->id < NCPU_EXPORT)
+		cpu_ex[c->id].idle_cycles += rdtsc() - c->idle_tsc;
+	if (!c->tickless)
+		return;
+	c->tickless = false;
+	c->slot = (int)((c->slot + (rdtsc() - c->idle_tsc) / slot_tsc) % SLICE_SLOTS);
+	cpu_ex[c->id].slot_now = (uint32_t)c->slot;
+	timer_start_this_cpu();
 }
 
 void

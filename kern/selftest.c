@@ -7,6 +7,9 @@
  *                on its own IST stack, reports and panics
  *   panic        a deliberate kernel bug, so the grader can show that it
  *                reports a panic as a failure
+ *   lockorder    takes two locks against their order (kern/spinlock.h):
+ *                the checker panics naming both (needs LOCK_CHECK)
+ *   lockdouble   takes a lock twice: the checker panics naming it
  */
 #include "selftest.h"
 #include "console.h"
@@ -16,6 +19,7 @@
 #include "pmap.h"
 #include "x86.h"
 #include "string.h"
+#include "spinlock.h"
 
 extern char kern_text_start[];
 static uint8_t nx_probe_code[16] = { 0xc3 };	/* `ret`, in a NX data page */
@@ -164,6 +168,32 @@ test_doublefault(void)
 	asm volatile("movq $0x2000, %%rsp; pushq $0" ::: "memory");
 }
 
+/* Two locks ranked like a disk queue and the page list, for the order
+ * checker's tests: taking the inner one first and then the outer one is
+ * the bug it exists to catch. */
+static struct spinlock test_outer = SPINLOCK_INIT("selftest-outer", LOCK_RANK_DISKQ);
+static struct spinlock test_inner = SPINLOCK_INIT("selftest-inner", LOCK_RANK_PAGE);
+
+static void
+test_lockorder(void)
+{
+	cprintf("selftest: taking selftest-inner, then selftest-outer\n");
+	spin_lock(&test_inner);
+	spin_lock(&test_outer);
+	cprintf("selftest: lock order violation not caught\n");
+	spin_unlock(&test_outer);
+	spin_unlock(&test_inner);
+}
+
+static void
+test_lockdouble(void)
+{
+	cprintf("selftest: taking selftest-outer twice\n");
+	spin_lock(&test_outer);
+	spin_lock(&test_outer);
+	cprintf("selftest: double acquire not caught\n");
+}
+
 void
 selftest_run(const char *name)
 {
@@ -173,6 +203,11 @@ selftest_run(const char *name)
 		test_doublefault();
 	else if (strcmp(name, "panic") == 0)
 		panic("deliberate panic requested by test=panic");
+	else if (strcmp(name, "lockorder") == 0)
+		test_lockorder();
+	else if (strcmp(name, "lockdouble") == 0)
+		test_lockdouble();
 	else
-		cprintf("selftest: unknown test '%s' (known: exceptions doublefault panic)\n", name);
+		cprintf("selftest: unknown test '%s' (known: exceptions doublefault panic "
+			"lockorder lockdouble)\n", name);
 }

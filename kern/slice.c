@@ -9,6 +9,7 @@
 #include "env.h"
 #include "export.h"
 #include "cpu.h"
+#include "sched.h"
 #include "abi/error.h"
 
 bool
@@ -115,5 +116,7 @@ sys_env_set_affinity(struct env *cur, const uint64_t *a)
 	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
 		return r;
 	e->ex->affinity = mask;
+	if (e->status == ENV_RUNNABLE)
+		sched_kick_idle(e);	/* an idle CPU it may now run on has no tick */
 	return 0;
 }

@@ -27,11 +27,12 @@ irq_restore(void)
 }
 
 void
-spin_init(struct spinlock *lk, const char *name)
+spin_init(struct spinlock *lk, const char *name, int rank)
 {
 	lk->locked = 0;
 	lk->name = name;
 	lk->holder = NULL;
+	lk->rank = rank;
 }
 
 bool
@@ -45,6 +46,7 @@ void
 spin_lock(struct spinlock *lk)
 {
 	irq_save_disable();
+	lock_check_acquire(lk);
 	if (spin_holding(lk))
 		panic("spin_lock: cpu %d already holds %s", this_cpu()->id, lk->name);
 	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
@@ -58,6 +60,49 @@ spin_unlock(struct spinlock *lk)
 	if (!spin_holding(lk))
 		panic("spin_unlock: cpu %d does not hold %s", this_cpu()->id, lk->name);
 	lk->holder = NULL;
+	lock_check_release(lk);
 	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 	irq_restore();
 }
+
+#if LOCK_CHECK
+/*
+ * The lock-order checker (the order is in spinlock.h). Called with
+ * interrupts off, before spinning, so that a deadlock in the making is
+ * reported rather than hung in; the lock counts as held from then on.
+ * (Interrupt handlers that run while a CPU spins for the big lock take
+ * only locks ranked above it.)
+ */
+void
+lock_check_acquire(const struct spinlock *lk)
+{
+	struct cpu *c = this_cpu();
+
+	for (int i = 0; i < c->nheld; i++) {
+		const struct spinlock *h = c->held[i];
+		if (h == lk)
+			panic("lock order: cpu %d takes %s, which it holds already",
+			      c->id, lk->name);
+		if (h->rank >= lk->rank)
+			panic("lock order: cpu %d takes %s (rank %d) while holding %s (rank %d)",
+			      c->id, lk->name, lk->rank, h->name, h->rank);
+	}
+	if (c->nheld == LOCK_HELD_MAX)
+		panic("lock order: cpu %d holds %d locks, taking %s", c->id,
+		      c->nheld, lk->name);
+	c->held[c->nheld++] = lk;
+}
+
+void
+lock_check_release(const struct spinlock *lk)
+{
+	struct cpu *c = this_cpu();
+
+	for (int i = c->nheld - 1; i >= 0; i--)
+		if (c->held[i] == lk) {
+			c->held[i] = c->held[--c->nheld];
+			return;
+		}
+	panic("lock order: cpu %d releases %s, which it does not hold", c->id, lk->name);
+}
+#endif

@@ -19,6 +19,7 @@
 #include "trap.h"
 #include "console.h"
 #include "assert.h"
+#include "env.h"
 
 #define PIT_HZ		1193182
 #define PIT_CH2		0x42
@@ -195,12 +196,42 @@ calibrate(void)
 		    tsc_hz, lapic_bus_hz);
 }
 
-/* T_LAPIC_TIMER: count the tick on this CPU. */
+/*
+ * Steal time. A tick that arrives well after it was due means this CPU
+ * itself did not run meanwhile: a hypervisor, or QEMU's host, had
+ * descheduled it (user code runs with interrupts on, and the kernel never
+ * keeps them off for a slot). That time is not the running env's: its
+ * cycle counters would otherwise charge it for the stall, which under a
+ * busy TCG host is tens of milliseconds at a time. Like Linux's steal
+ * time, it is counted per CPU instead (cpu_export.stolen_cycles).
+ */
+static void
+timer_account_steal(struct cpu *c, uint64_t now)
+{
+	uint64_t slot = tsc_hz / TIMER_HZ, late, shift;
+	struct env *e = c->env;
+
+	if (!c->tick_due || now <= c->tick_due + slot / 2)
+		return;
+	late = now - c->tick_due;
+	if (clock_ex && c->id < NCPU_EXPORT)
+		cpu_ex[c->id].stolen_cycles += late;
+	if (e && e->run_tsc) {
+		shift = MIN(late, now - e->run_tsc);
+		e->run_tsc += shift;
+	}
+}
+
+/* T_LAPIC_TIMER: count the tick on this CPU; the next one is due a slot
+ * from now at the latest. */
 static void
 timer_intr(struct trapframe *tf)
 {
 	struct cpu *c = this_cpu();
+	uint64_t now = rdtsc();
 
+	timer_account_steal(c, now);
+	c->tick_due = now + tsc_hz / TIMER_HZ;
 	c->ticks++;
 	if (clock_ex) {
 		cpu_ex[c->id].ticks = c->ticks;
@@ -219,6 +250,7 @@ timer_start_this_cpu(void)
 {
 	assert(lapic_periodic_count != 0);
 	lapic_timer_start(T_LAPIC_TIMER, lapic_periodic_count, true);
+	this_cpu()->tick_due = rdtsc() + tsc_hz / TIMER_HZ;
 }
 
 /*
@@ -319,4 +351,5 @@ timer_oneshot_us(uint64_t us)
 	uint64_t count = lapic_bus_hz / LAPIC_TIMER_DIV * us / 1000000;
 
 	lapic_timer_start(T_LAPIC_TIMER, count ? (uint32_t)count : 1, false);
+	this_cpu()->tick_due = rdtsc() + tsc_hz / 1000000 * us;
 }

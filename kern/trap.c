@@ -244,8 +244,15 @@ trap_resume(const struct trapframe *tf)
  * Called from trap_common with every register saved in *tf. Traps from
  * user mode and interrupts that wake the idle loop take the big kernel
  * lock and leave through the scheduler; everything else (kernel faults,
- * interrupts nested in the kernel, NMIs, TLB shootdowns) returns to where
- * it came from.
+ * interrupts nested in the kernel, NMIs) returns to where it came from.
+ *
+ * An interrupt's handler runs (and sends its EOI) before the lock is
+ * taken: handlers never take the big lock, and a CPU spinning for it
+ * with a vector still in service would block every interrupt of that
+ * priority class (SDM vol. 3A, 10.8.3.1) -- with the reschedule IPI in
+ * service, the TLB-shootdown IPI the lock's holder is waiting for; with
+ * the shootdown itself in service, its own handler. A shootdown needs no
+ * scheduling, so it returns straight to the interrupted code.
  */
 void
 trap(struct trapframe *tf)
@@ -253,20 +260,21 @@ trap(struct trapframe *tf)
 	struct cpu *c = this_cpu();
 	bool from_user = (tf->cs & 3) == 3, was_idle = c->sched_idle;
 
-	/* A TLB shootdown never waits for the big kernel lock, whatever it
-	 * interrupted: its sender holds the lock and spins until we flush,
-	 * and while the vector is in service here the LAPIC holds back the
-	 * next one, so taking the lock first would deadlock (a CPU running
-	 * an env's user code while another CPU changes its mappings). */
 	if (tf->vector == T_NMI || tf->vector == T_DF || tf->vector == T_MC ||
-	    tf->vector == T_IPI_TLB || (!from_user && !was_idle)) {
+	    (!from_user && !was_idle)) {
 		if (tf->vector < T_IRQ0)
 			trap_exception(tf);
 		else
 			trap_interrupt(tf);
 		return;
 	}
-	c->sched_idle = false;
+	if (tf->vector >= T_IRQ0) {
+		trap_interrupt(tf);
+		if (tf->vector == T_IPI_TLB)
+			return;
+	}
+	if (was_idle)
+		sched_idle_exit(c);
 	lock_kernel();
 	if (from_user) {
 		c->env->tf = *tf;
@@ -274,7 +282,5 @@ trap(struct trapframe *tf)
 	}
 	if (tf->vector < T_IRQ0)
 		upcall_exception(c->env, tf);
-	else
-		trap_interrupt(tf);
 	trap_resume(tf);
 }

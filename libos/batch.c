@@ -4,27 +4,10 @@
  */
 #include "libos.h"
 
-/* Sends the waiting ops to the kernel. Returns 0 when all were applied;
- * else the error of the first that was not (the kernel stops there), the
- * batch emptied either way. */
-int
-batch_flush(struct mmap_batch *b)
+/* One op alone, through its own system call. */
+static int
+batch_one(const struct mmap_op *op)
 {
-	int64_t done;
-	const struct mmap_op *op;
-
-	if (b->n == 0)
-		return 0;
-	done = sys_mmap_batch(b->ops, b->n);
-	if (done >= 0 && (size_t)done == b->n) {
-		b->n = 0;
-		return 0;
-	}
-	b->n = 0;
-	if (done < 0)
-		return (int)done;
-	/* Redo the first failed op alone to learn why it failed. */
-	op = &b->ops[done];
 	switch (op->op) {
 	case MMAP_OP_ALLOC:
 		return (int)sys_page_alloc(op->env, op->va, op->perm, PPN_ANY);
@@ -37,6 +20,44 @@ batch_flush(struct mmap_batch *b)
 		return (int)sys_page_protect(op->env, op->va, op->perm);
 	}
 	return -E_INVAL;
+}
+
+/*
+ * Sends the waiting ops to the kernel. Returns 0 when all were applied;
+ * else the error of the first that could not be, the batch emptied
+ * either way. The kernel stops at a failed op; that op is redone alone
+ * to learn why, and when the redo succeeds (another env changed the
+ * address space between the two calls) the ops after it are sent too,
+ * never silently dropped. With b->skip_gone, a map whose source page is
+ * gone (-E_NOT_MAPPED: unmapped meanwhile by an env allowed to) is
+ * skipped, as if it had been unmapped before the batch was built.
+ */
+int
+batch_flush(struct mmap_batch *b)
+{
+	size_t at = 0;
+	int64_t done;
+	int r;
+
+	while (at < b->n) {
+		done = sys_mmap_batch(b->ops + at, b->n - at);
+		if (done < 0) {
+			b->n = 0;
+			return (int)done;
+		}
+		at += (size_t)done;
+		if (at == b->n)
+			break;
+		r = batch_one(&b->ops[at]);
+		if (r < 0 && !(r == -E_NOT_MAPPED && b->skip_gone &&
+			       b->ops[at].op == MMAP_OP_MAP)) {
+			b->n = 0;
+			return r;
+		}
+		at++;
+	}
+	b->n = 0;
+	return 0;
 }
 
 /* Appends one op (the fields of struct mmap_op), first flushing a full

@@ -52,7 +52,7 @@ int
 exception_init(envid_t env)
 {
 	struct mmap_op ops[UXSTACK_SIZE / PGSIZE];
-	struct mmap_batch b = { ops, UXSTACK_SIZE / PGSIZE, 0 };
+	struct mmap_batch b = { ops, UXSTACK_SIZE / PGSIZE, 0, false };
 	uintptr_t va;
 	int r;
 

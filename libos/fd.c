@@ -134,7 +134,7 @@ int
 fd_data_alloc(int fdnum, size_t npages)
 {
 	struct mmap_op ops[FD_DATA_PAGES];
-	struct mmap_batch b = { ops, FD_DATA_PAGES, 0 };
+	struct mmap_batch b = { ops, FD_DATA_PAGES, 0, false };
 	size_t i;
 
 	if (fdnum < 0 || fdnum >= FD_MAX || npages > FD_DATA_PAGES)
@@ -181,7 +181,7 @@ static int
 fd_unmap(int n)
 {
 	struct mmap_op ops[FD_DATA_PAGES + 2];
-	struct mmap_batch b = { ops, FD_DATA_PAGES + 2, 0 };
+	struct mmap_batch b = { ops, FD_DATA_PAGES + 2, 0, false };
 
 	fd_page_ops(&b, MMAP_OP_UNMAP, n, 0, n);
 	return batch_flush(&b);
@@ -193,7 +193,7 @@ static int
 fd_map(int n, envid_t dst, int to)
 {
 	struct mmap_op ops[FD_DATA_PAGES + 2];
-	struct mmap_batch b = { ops, FD_DATA_PAGES + 2, 0 };
+	struct mmap_batch b = { ops, FD_DATA_PAGES + 2, 0, false };
 
 	fd_page_ops(&b, MMAP_OP_MAP, n, dst, to);
 	return batch_flush(&b);

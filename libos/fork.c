@@ -51,7 +51,7 @@ envid_t
 fork(void)
 {
 	static struct mmap_op ops[MMAP_BATCH_MAX];
-	struct fork_ctx c = { .b = { ops, MMAP_BATCH_MAX, 0 } };
+	struct fork_ctx c = { .b = { ops, MMAP_BATCH_MAX, 0, true } };
 	envid_t id;
 	int r;
 

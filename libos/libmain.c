@@ -23,7 +23,7 @@ static int
 stack_init(void)
 {
 	struct mmap_op ops[USTACK_INITIAL_PAGES];
-	struct mmap_batch b = { ops, USTACK_INITIAL_PAGES, 0 };
+	struct mmap_batch b = { ops, USTACK_INITIAL_PAGES, 0, false };
 	uintptr_t va;
 	int r;
 

@@ -88,6 +88,7 @@ struct mmap_batch {
 	struct mmap_op *ops;	/* storage for cap ops */
 	size_t cap;		/* at most MMAP_BATCH_MAX */
 	size_t n;		/* ops waiting */
+	bool skip_gone;		/* skip maps whose source page vanished */
 };
 int batch_add(struct mmap_batch *b, uint32_t op, envid_t env, uintptr_t va,
 	      uint64_t perm, envid_t src_env, uintptr_t src_va);

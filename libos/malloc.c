@@ -131,7 +131,7 @@ static size_t
 pages_get(size_t n)
 {
 	struct mmap_op ops[64];
-	struct mmap_batch b = { ops, 64, 0 };
+	struct mmap_batch b = { ops, 64, 0, false };
 	size_t start = find_run(n), i;
 
 	if (n == 0 || start + n > HEAP_PAGES || map_cover(start + n) < 0)
@@ -159,7 +159,7 @@ static void
 pages_put(size_t pg, size_t n)
 {
 	struct mmap_op ops[64];
-	struct mmap_batch b = { ops, 64, 0 };
+	struct mmap_batch b = { ops, 64, 0, false };
 	size_t i;
 
 	for (i = 0; i < n; i++)

@@ -277,7 +277,7 @@ static int
 pipe_map_ends(int r, int w)
 {
 	struct mmap_op ops[PIPE_PAGES + 3];
-	struct mmap_batch b = { ops, PIPE_PAGES + 3, 0 };
+	struct mmap_batch b = { ops, PIPE_PAGES + 3, 0, false };
 	size_t i;
 
 	for (i = 0; i <= PIPE_PAGES; i++)

@@ -190,7 +190,7 @@ static int
 proc_spawn_hook(envid_t child)
 {
 	struct mmap_op ops[2 * ULIB_PROCINFO_PAGES];
-	struct mmap_batch b = { ops, 2 * ULIB_PROCINFO_PAGES, 0 };
+	struct mmap_batch b = { ops, 2 * ULIB_PROCINFO_PAGES, 0, false };
 	char *const *envp = spawn_envp != NULL ? spawn_envp : environ;
 	uint32_t envc;
 	size_t bytes = env_bytes(envp, &envc), npages, i;

@@ -291,7 +291,7 @@ spawn_file(const void *file, size_t size, const char *path, const char **argv)
 	struct elf64_ehdr eh;
 	int r;
 
-	s.b = (struct mmap_batch){ spawn_ops, 2 * ULIB_SPAWN_PAGES, 0 };
+	s.b = (struct mmap_batch){ spawn_ops, 2 * ULIB_SPAWN_PAGES, 0, false };
 	s.file = file;
 	s.size = size;
 	if ((r = elf_check(&s, &eh)) < 0)

@@ -200,7 +200,7 @@ static int
 threads_init(void)
 {
 	struct mmap_op ops[EPILOGUE_STACK_PAGES];
-	struct mmap_batch b = { ops, EPILOGUE_STACK_PAGES, 0 };
+	struct mmap_batch b = { ops, EPILOGUE_STACK_PAGES, 0, false };
 	uintptr_t va;
 	int r;
 
@@ -485,7 +485,7 @@ static int
 map_range(uintptr_t lo, uintptr_t hi)
 {
 	struct mmap_op ops[THREAD_STACK_PAGES_MAX + 1];
-	struct mmap_batch b = { ops, THREAD_STACK_PAGES_MAX + 1, 0 };
+	struct mmap_batch b = { ops, THREAD_STACK_PAGES_MAX + 1, 0, false };
 	int r;
 
 	for (uintptr_t va = lo; va < hi; va += PGSIZE)

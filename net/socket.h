@@ -97,6 +97,9 @@ struct net_tcp_info {
 	uint64_t segs_out, segs_in;
 	uint64_t rexmits, fast_rexmits, rtos, dsacks_rx;
 	uint64_t ooo_segs;
+	/* the last entry into fast recovery: cwnd and FlightSize before the
+	 * module's response, ssthresh after it (0: none yet) */
+	uint32_t loss_cwnd, loss_flight, loss_ssthresh;
 	char cc[16];
 	struct tcp_tune tune;	/* this socket's settings */
 };

@@ -205,6 +205,7 @@ struct tcpcb {
 	uint64_t st_bytes_sent, st_bytes_acked, st_bytes_rcvd;
 	uint64_t st_segs_out, st_segs_in;
 	uint64_t st_rexmits, st_fast_rexmits, st_rtos, st_dsacks, st_ooo;
+	uint32_t st_loss_cwnd, st_loss_flight, st_loss_ssthresh;	/* the last fast recovery */
 };
 
 /* tcp_subr.c */

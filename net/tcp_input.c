@@ -503,6 +503,9 @@ tcp_enter_recovery(struct tcpcb *tp)
 	tp->t_cc.flight = tp->snd_max - tp->snd_una;
 	tp->t_cc.now_us = netglue_now_us();
 	tp->t_ccops->on_loss(&tp->t_cc);
+	tp->st_loss_cwnd = tp->t_prior_cwnd;
+	tp->st_loss_flight = tp->t_cc.flight;
+	tp->st_loss_ssthresh = tp->t_cc.ssthresh;
 	tp->t_flags |= TF_RECOVERY;
 	tp->t_flags &= ~TF_RTO_RECOV;
 	tp->snd_recover = tp->snd_max;

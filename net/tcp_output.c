@@ -293,7 +293,13 @@ tcp_seg_room(struct tcpcb *tp)
 	return tp->t_maxseg - (uint32_t)tcp_sack_optlen(tp, nb);
 }
 
-/* Does the receive window deserve an update (RFC 9293 3.8.6.2.2)? */
+/* Does the receive window deserve an update of its own (RFC 9293
+ * 3.8.6.2.2, RFC 1122 4.2.3.3)? When the right edge moves by 2 MSS or
+ * more and either that is a quarter of the buffer or the window left is
+ * small (an eighth of the buffer); or a window below one MSS can become
+ * a full one. Updating for every read while the sender has most of its
+ * window left would be an extra ACK per read, undoing delayed ACK; the
+ * ACKs data draws carry the fresh window anyway. */
 static int
 tcp_window_update_due(const struct tcpcb *tp)
 {
@@ -303,8 +309,11 @@ tcp_window_update_due(const struct tcpcb *tp)
 		return 0;
 	delta = end - tp->rcv_adv;
 	cur = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
-	return delta >= 2u * tp->t_maxseg || 2 * delta >= tp->rb_cap ||
-		(cur < tp->t_maxseg && adv >= tp->t_maxseg);
+	if (cur < tp->t_maxseg && adv >= tp->t_maxseg)
+		return 1;
+	return delta >= 2u * tp->t_maxseg &&
+		(4 * (uint64_t)delta >= tp->rb_cap || 8 * (uint64_t)cur <= tp->rb_cap ||
+		 tp->rb_cap <= 8u * tp->t_maxseg);
 }
 
 /* One new (or go-back-N) segment if the rules allow: room is what

@@ -521,6 +521,9 @@ tcp_fill_info(struct tcpcb *tp, struct net_tcp_info *ti)
 	ti->rtos = tp->st_rtos;
 	ti->dsacks_rx = tp->st_dsacks;
 	ti->ooo_segs = tp->st_ooo;
+	ti->loss_cwnd = tp->st_loss_cwnd;
+	ti->loss_flight = tp->st_loss_flight;
+	ti->loss_ssthresh = tp->st_loss_ssthresh;
 	memcpy(ti->cc, tp->t_ccops->name, strlen(tp->t_ccops->name) + 1);
 	ti->tune = tp->t_tune;
 }

@@ -4,6 +4,7 @@
  * being run), then which envs own which letters.
  */
 #include <chitin.h>
+#include <thread.h>
 
 #define LEGEND_MAX	26
 
@@ -33,8 +34,11 @@ print_cpu(int c)
 	for (int s = 0; s < SLICE_SLOTS; s++)
 		line[s] = owner_letter(x->slot_owner[s]);
 	line[SLICE_SLOTS] = '\0';
-	cprintf("cpu%-2d apic %-2u %s  running %08x  ticks %lu\n", c, x->apic_id, line,
-		x->running, x->ticks);
+	uint64_t khz = clock_tsc_hz() / 1000;
+
+	cprintf("cpu%-2d apic %-2u %s  running %08x  ticks %lu  idle %lu ms  stolen %lu ms\n",
+		c, x->apic_id, line, x->running, x->ticks, khz ? x->idle_cycles / khz : 0,
+		khz ? x->stolen_cycles / khz : 0);
 }
 
 int

@@ -50,10 +50,12 @@ report(const char *what, int s, uint64_t bytes, uint32_t crc, uint64_t t0)
 	if (us == 0)
 		us = 1;
 	printf("tcpbench: %s %lu bytes crc %08x in %lu.%03lu s: %lu.%lu Mbit/s "
-		"(cc %s, cwnd %u, srtt %u us, rexmits %lu)\n", what, (unsigned long)bytes, crc,
+		"(cc %s, cwnd %u, srtt %u us, rexmits %lu, last loss: cwnd %u flight %u "
+		"ssthresh %u)\n", what, (unsigned long)bytes, crc,
 		(unsigned long)(us / 1000000), (unsigned long)(us / 1000 % 1000),
 		(unsigned long)(bytes * 8 / us), (unsigned long)(bytes * 80 / us % 10),
-		ti.cc, ti.cwnd, ti.srtt_us, (unsigned long)ti.rexmits);
+		ti.cc, ti.cwnd, ti.srtt_us, (unsigned long)ti.rexmits, ti.loss_cwnd,
+		ti.loss_flight, ti.loss_ssthresh);
 }
 
 static int

@@ -137,7 +137,8 @@ struct cpu_export {
 	envid_t running;		/* env on it now, 0 when idle */
 	uint32_t pad;
 	uint64_t ticks;			/* timer interrupts taken */
-	uint64_t idle_cycles;		/* TSC cycles spent halted */
+	uint64_t idle_cycles;		/* TSC cycles spent halted (added on waking) */
+	uint64_t stolen_cycles;		/* the CPU itself did not run: late ticks */
 	uint32_t slot_now;		/* the slot being run */
 	uint32_t pad1;
 	envid_t slot_owner[SLICE_SLOTS];	/* 0: unowned */

@@ -5,12 +5,14 @@
  * (env_export.cpu_cycles[0]).
  *
  * A measures: it reads both counters at the ends of NSUB sub-windows of
- * SUB_MS each, then tells B to stop. Under TCG on a busy host the
- * emulator's thread is descheduled for many milliseconds at a time, and
- * whichever env was running is charged for the stall; so sub-windows in
- * which the time charged per timer tick is over twice the median are
- * left out, and the verdict is on the ratio of the rest (at least half
- * must be left). The whole window's ratio, and the ratio of the timer
+ * SUB_MS each (5 s in all: under TCG the ratio of one sub-window varies
+ * by +-15 %), then tells B to stop. Under TCG on a busy host the
+ * emulator's thread is descheduled for many milliseconds at a time; the
+ * kernel counts such stalls as the CPU's stolen time, not the running
+ * env's (README, Scheduling). As a second guard against a stall it did
+ * not see, sub-windows in which the time charged per timer tick is over
+ * twice the median are left out, and the verdict is on the ratio of the
+ * rest (at least half must be left). The whole window's ratio, and the ratio of the timer
  * ticks the two were running at (env_export.slices), are printed beside
  * it. A counter is charged when its env leaves the CPU, so a reading
  * misses at most the current run (3 ms of A's, or none of B's).
@@ -24,7 +26,7 @@
 
 #define WARMUP_MS	200
 #define SUB_MS		200
-#define NSUB		15
+#define NSUB		25
 #define SHARED_VA	0x10000000UL
 
 struct shared {

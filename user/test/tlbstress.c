@@ -17,8 +17,12 @@
  * pages are freed and reused (junk fails the MAGIC check).
  *
  * Reads that fault (IN_VA unmapped at that moment) are expected and
- * counted. E0 ends the run after RUN_MS, collects everyone's counts, then
- * runs the kernel's audit and compares free pages with before.
+ * counted. The RUN_MS window opens once every env of the chain is up (on
+ * a busy emulator the forks alone can take that long), and E0 then ends
+ * it. An env leaves only after its parent has stopped mapping into it,
+ * so that no mapper ever finds its child gone. E0 collects everyone's
+ * counts, then runs the kernel's audit and compares free pages with
+ * before.
  *
  * Prints "tlbstress: ok ..." or "tlbstress: FAIL ...".
  */
@@ -39,6 +43,8 @@ struct stats {
 	volatile uint64_t maps, unmaps, reads, faults, stale;
 	volatile uint64_t stale_word, stale_min;	/* the first stale read */
 	volatile int done;
+	volatile int up;		/* running its loop */
+	volatile int stopped;		/* maps no more into its child */
 };
 
 struct shared {
@@ -144,6 +150,7 @@ run_env(int me)
 			return 1;
 		sys_env_set_affinity(child, 1ULL << ((me + 1) % UCLOCK_PAGE->ncpu));
 	}
+	sh->st[me].up = 1;
 	while (!sh->stop) {
 		if (child && (r = mapper_step(me, child, ++g)) < 0) {
 			cprintf("tlbstress: FAIL, E%d: map generation %lu: %s\n", me, g, errstr(r));
@@ -153,6 +160,9 @@ run_env(int me)
 		for (int i = 0; me > 0 && i < READS_PER_MAP; i++)
 			reader_step(me);
 	}
+	sh->st[me].stopped = 1;
+	while (!sh->st[me - 1].stopped)
+		sys_yield();
 	if (child && wait(child, &r) >= 0)
 		status |= r;
 	sh->st[me].done = 1;
@@ -187,6 +197,15 @@ report(int n)
 		"(%lu faulted), %lu stale\n", n, UCLOCK_PAGE->ncpu, maps, unmaps, reads,
 		faults, stale);
 	return bad;
+}
+
+/* Waits until every env of the chain runs its loop, or one failed. */
+static void
+chain_wait_up(int n)
+{
+	for (int i = 1; i < n && !sh->stop; i++)
+		while (!sh->st[i].up && !sh->stop)
+			sys_yield();
 }
 
 /* Unmaps my ring (and so frees its pages). */
@@ -231,17 +250,19 @@ main(int argc, char **argv)
 	warm_up();
 	sh->n = ncpu < 2 ? 2 : ncpu > NENVS_MAX ? NENVS_MAX : ncpu;
 	free0 = sys_kdebug(KDEBUG_FREE, 0);
-	until = tsc_now() + tsc_from_us(RUN_MS * 1000);
 	if ((e1 = fork()) == 0)
 		exit(run_env(1));
 	if (e1 < 0)
 		panic("fork: %s", errstr(e1));
 	sys_env_set_affinity(e1, 1ULL << (1 % ncpu));
+	chain_wait_up(sh->n);
+	until = tsc_now() + tsc_from_us(RUN_MS * 1000);
 	while (tsc_now() < until && !sh->stop) {
 		if (mapper_step(0, e1, sh->st[0].maps + sh->st[0].unmaps + 1) < 0)
 			break;
 	}
 	sh->stop = 1;
+	sh->st[0].stopped = 1;
 	wait(e1, &status);
 	ring_clear();
 	bad = report(sh->n) | (status != 0);
