@@ -51,7 +51,8 @@ from testlib import send
 GUEST = "10.0.2.15"
 APPSPEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net", "appspeer.py")
 WRK_CONNS = 200
-SETTLE_SECONDS = 120    # for TIME_WAIT and other timers to give pages back
+HTTPD_WORKERS = int(os.environ.get("SOAK_WORKERS", "64"))
+SETTLE_SECONDS = int(os.environ.get("SOAK_SETTLE", "120"))   # for TIME_WAIT and other timers to give pages back
 WRK_SECONDS = 120 if LONG else 15
 WRK_REQS = re.compile(r"^\s*(\d+) requests in", re.M)
 WRK_ERRS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
@@ -126,7 +127,7 @@ def httpd_soak_test():
         return None
 
     watch = r"^memwatch: free (\d+) audit (\d+)"
-    return Test(name, cmdline="init=netrun httpd -q -w %d & memwatch" % WRK_CONNS, cpus=2, mem=256,
+    return Test(name, cmdline="init=netrun httpd -q -w %d & memwatch" % HTTPD_WORKERS, cpus=2, mem=512,
                 peer=peer, timeout=WRK_SECONDS + SETTLE_SECONDS + 240, reject=[r"httpd: .*(panic|FAIL)"],
                 steps=[
                     expect(r"^httpd: serving .* on port 80", warm),

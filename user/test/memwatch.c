@@ -16,7 +16,36 @@
 #include <chitin.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* Pages by kind and the env owning most user pages, from the kernel's
+ * exported page table: where pages went when a reading differs. */
+static void
+by_kind(void)
+{
+	static uint64_t n[8], by_env[NENV];
+	uint64_t best = 0;
+	envid_t owner;
+
+	memset(n, 0, sizeof(n));
+	memset(by_env, 0, sizeof(by_env));
+	for (uint64_t i = 0; i < UCLOCK_PAGE->npages; i++) {
+		const volatile struct page_export *p = &UPAGE_TABLE[i];
+		if (p->kind < 8)
+			n[p->kind]++;
+		owner = p->owner;
+		if ((p->kind == PAGEK_USER || p->kind == PAGEK_PAGETABLE) && owner &&
+		    UENV_TABLE[ENVX(owner)].id == owner)
+			by_env[ENVX(owner)]++;
+	}
+	for (int i = 1; i < NENV; i++)
+		if (by_env[i] > by_env[best])
+			best = (uint64_t)i;
+	cprintf("memwatch: pages kernel %lu user %lu pagetable %lu; most: %08x %s %lu\n",
+		n[PAGEK_KERNEL], n[PAGEK_USER], n[PAGEK_PAGETABLE], UENV_TABLE[best].id,
+		(const char *)UENV_TABLE[best].name, by_env[best]);
+}
 
 int
 main(int argc, char **argv)
@@ -43,12 +72,14 @@ main(int argc, char **argv)
 				usleep(100000);
 				free_now = sys_kdebug(KDEBUG_FREE, 0);
 			}
+			by_kind();
 			cprintf("memwatch: free %ld audit %ld, baseline %ld after %ld ms\n", free_now,
 				sys_kdebug(KDEBUG_AUDIT, 0), baseline, ms);
 			continue;
 		}
 		if (baseline < 0)
 			baseline = free_now;
+		by_kind();
 		cprintf("memwatch: free %ld audit %ld\n", free_now, sys_kdebug(KDEBUG_AUDIT, 0));
 	}
 	return 0;
