@@ -140,3 +140,71 @@ def httpd_soak_test():
 
 
 TESTS.append(httpd_soak_test())
+
+
+# --- the wire campaign ---------------------------------------------------------
+# grade/net/wirefuzz.py in the namespace: tens of thousands of malformed and
+# random frames onto the tap while it keeps a TCP transfer to the guest's
+# tcpbench sink going; the guest must receive the stream byte-exact (its
+# count and CRC equal the sender's), answer ping afterwards, take a second
+# transfer byte-exact, and its kernel audit must be clean.
+
+WIRE_FRAMES = 300000 if LONG else 20000
+WIRE_BYTES = (64 << 20) if LONG else (4 << 20)
+WIREFUZZ = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net", "wirefuzz.py")
+
+
+def wire_fuzz_test(tag, model, seed):
+    peer = NetnsPeer(model)
+    name = "wire-fuzz-" + tag
+    state = {}
+
+    def campaign(m):
+        rc, out = peer.run([sys.executable, WIREFUZZ, peer.tap, GUEST, "5001",
+                            str(WIRE_BYTES), str(WIRE_FRAMES), str(seed)],
+                           timeout=(3000 if LONG else 400))
+        print("%s: %s" % (name, out.strip().replace("\n", "; ")))
+        got = re.search(r"wirefuzz: sent (\d+) bytes crc (\w+)", out)
+        frames = re.search(r"wirefuzz: (\d+) frames \((\d+) during", out)
+        if rc != 0 or not got or not frames:
+            return "the campaign failed (status %d): %s" % (rc, out.strip()[-600:])
+        if int(frames.group(2)) < WIRE_FRAMES:
+            return "only %s frames during the transfer" % frames.group(2)
+        state["sent"] = (got.group(1), got.group(2))
+        return None
+
+    def received(m):
+        if (m.group(1), m.group(2)) != state.get("sent"):
+            return "guest received %s bytes crc %s; the host sent %s" % (
+                m.group(1), m.group(2), state.get("sent"))
+        rc, out = peer.run(peer.helper("ping", GUEST, "3"), timeout=60)
+        if rc != 0:
+            return "the guest does not answer ping after the campaign: %s" % out.strip()
+        rc, out = peer.run([sys.executable, APPSPEER, "send", GUEST, "5001", str(1 << 20)],
+                           timeout=120)
+        got = re.search(r"sent (\d+) bytes crc (\w+)", out)
+        if rc != 0 or not got:
+            return "a second transfer after the campaign: %s" % out.strip()
+        state["sent"] = (got.group(1), got.group(2))
+        return None
+
+    def second(m):
+        if (m.group(1), m.group(2)) != state.get("sent"):
+            return "second transfer: guest received %s bytes crc %s; the host sent %s" % (
+                m.group(1), m.group(2), state.get("sent"))
+        return None
+
+    return Test(name, cmdline="init=netrun tcpbench sink 5001 2 ; memwatch", cpus=2, mem=256,
+                peer=peer, timeout=(3600 if LONG else 600),
+                reject=[r"tcpbench: .*(error|FAIL)"], steps=[
+                    expect(r"^tcpbench: listening on port 5001", campaign),
+                    expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*", received),
+                    expect(r"^tcpbench: received (\d+) bytes crc (\w+) in .*", second),
+                    expect(r"^memwatch: ready"),
+                    send("\n"),
+                    expect(r"^memwatch: free \d+ audit 0$"),
+                    send("q\n"),
+                ])
+
+
+TESTS += [wire_fuzz_test("e1000", "e1000", 1010), wire_fuzz_test("virtio", "virtio-net-pci", 2020)]
