@@ -18,4 +18,9 @@ ACCEL	?= $(shell sh conf/accel.sh)
 # or KVM (make ... SLICE_GRACE_US=20).
 SLICE_US ?= 1000
 SLICE_GRACE_US ?= 200
+
+# Freed physical pages are filled with 0x6b and checked when handed out
+# again (kern/pmap.c): a write after free panics with the page and offset.
+# On in the build the tests use; PAGE_POISON=0 for measurements.
+PAGE_POISON ?= 1
 TIMER_HZ := $(shell expr 1000000 / $(SLICE_US))

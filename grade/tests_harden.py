@@ -29,3 +29,11 @@ if os.environ.get("CHITIN_FUZZ") == "1":
     TESTS = [fuzz_test("sysfuzz-long",
                        int(os.environ.get("SYSFUZZ_CALLS", "500000")), 4, 4, 0)]
     TESTS[0].timeout = 4 * 3600
+
+# Freed pages are poisoned in the kernel the tests boot (PAGE_POISON=1):
+# the checker itself must catch a flipped bit.
+TESTS.append(Test("page-poison", cmdline="init=poison", cpus=2, timeout=60,
+                  reject=[r"poison: FAIL"], steps=[
+                      expect(r"^poison: ok"),
+                      expect(r"^poison: kernel page audit ok"),
+                  ]))
