@@ -27,7 +27,7 @@ TESTS = [
 # (printed; rerun with `init=sysfuzz CALLS WORKERS SEED`).
 if os.environ.get("CHITIN_FUZZ") == "1":
     TESTS = [fuzz_test("sysfuzz-long",
-                       int(os.environ.get("SYSFUZZ_CALLS", "500000")), 4, 4, 0)]
+                       int(os.environ.get("SYSFUZZ_CALLS", "2500000")), 4, 4, 0)]
     TESTS[0].timeout = 4 * 3600
 
 # Freed pages are poisoned in the kernel the tests boot (PAGE_POISON=1):
