@@ -22,4 +22,9 @@ SLICE_GRACE_US ?= 200
 # an order violation or a double acquire. On by default, so every test
 # runs with it; LOCK_CHECK=0 leaves it out.
 LOCK_CHECK ?= 1
+
+# Freed physical pages are filled with 0x6b and checked when handed out
+# again (kern/pmap.c): a write after free panics with the page and offset.
+# On in the build the tests use; PAGE_POISON=0 for measurements.
+PAGE_POISON ?= 1
 TIMER_HZ := $(shell expr 1000000 / $(SLICE_US))

@@ -78,5 +78,17 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PYTHON) grade/bench.py
 
+# The long hardening runs (README, "Hardening"): sysfuzz with millions of
+# calls, the network fuzzer for FUZZ_SECONDS, every crash test with at
+# least CRASH_TRIALS_LONG trials, the storms and the httpd soak at length.
+FUZZ_SECONDS ?= 600
+FUZZ_MUTATIONS ?= 200000
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)CHITIN_FUZZ=1 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MUTATIONS=$(FUZZ_MUTATIONS) \
+		$(PYTHON) grade/grade.py -j1 \
+		-k '^(sysfuzz-|net-fuzz$$|fs-crash-qemu$$|disk-crash-|storm-|soak-|wire-)' \
+		$(if $(filter 1,$(V)),-v)
+
 FORCE:
-.PHONY: deps qemu qemu-nox qemu-gdb qemu-nox-gdb gdb bochs grade test bench FORCE
+.PHONY: deps qemu qemu-nox qemu-gdb qemu-nox-gdb gdb bochs grade test bench fuzz FORCE

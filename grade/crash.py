@@ -40,6 +40,10 @@ class CrashTest(Test):
                  progress, check_cmdline, check_steps, trials=20,
                  kill_after=(0.0, 2.0), host_check=None, boot_timeout=60,
                  cpus=2, mem=128, **kw):
+        # `make fuzz` (CHITIN_FUZZ=1) runs every crash test long: at least
+        # CRASH_TRIALS_LONG (default 60) trials
+        if os.environ.get("CHITIN_FUZZ") == "1":
+            trials = max(trials, int(os.environ.get("CRASH_TRIALS_LONG", "60")))
         per_trial = boot_timeout * 2 + kill_after[1]
         super().__init__(name, check_steps, cpus=cpus, mem=mem,
                          timeout=per_trial * trials, **kw)

@@ -27,7 +27,10 @@ PY = sys.executable or "python3"
 TESTS = [
     NetHostTest("net-unit", ["obj/host/grade/net/unittest"], timeout=300,
                 expect=r"net unit tests: \d+ passed, 0 failed"),
-    NetHostTest("net-fuzz", ["sh", "grade/net/fuzz.sh"], timeout=300,
+    # `make fuzz` sets CHITIN_FUZZ=1 and FUZZ_SECONDS / FUZZ_MUTATIONS
+    NetHostTest("net-fuzz", ["sh", "grade/net/fuzz.sh"],
+                timeout=300 + (int(os.environ.get("FUZZ_SECONDS", "30")) * 2
+                               if os.environ.get("CHITIN_FUZZ") == "1" else 0),
                 expect=r"fuzz_regress: .* 1 passed, 0 failed"),
     NetHostTest("net-tap-linux", [PY, "grade/net/taptest.py"], timeout=400,
                 expect=r"^tap: \d+ passed, 0 failed"),

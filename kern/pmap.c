@@ -18,6 +18,7 @@
 #include "string.h"
 #include "spinlock.h"
 #include "x86.h"
+#include "abi/error.h"
 
 #define LOWMEM_TOP	0x100000	/* below this: never allocated */
 #define PAGE_KERNEL_RESERVE 256	/* pages user allocations cannot take */
@@ -310,6 +311,66 @@ pmap_init(const struct bootinfo *bi)
  * kernel's reserve is left: an env that takes all memory must not leave
  * the kernel unable to build page tables or destroy it.
  */
+#ifndef PAGE_POISON
+#define PAGE_POISON	0
+#endif
+#define POISON_WORD	(0x0101010101010101ULL * PAGE_POISON_BYTE)
+
+bool
+page_poison_intact(const struct page *p)
+{
+	const uint64_t *w = page2kva((struct page *)p);
+
+	if (!(p->flags & PAGE_POISONED))
+		return true;
+	for (size_t i = 0; i < PGSIZE / 8; i++)
+		if (w[i] != POISON_WORD)
+			return false;
+	return true;
+}
+
+/* With PAGE_POISON: a page just off the free list must still hold its
+ * fill; anything else is a use after free, which must not go on. */
+static void
+poison_check(struct page *p)
+{
+	if (!PAGE_POISON)
+		return;
+	if (!page_poison_intact(p)) {
+		const uint64_t *w = page2kva(p);
+		size_t i = 0;
+		while (w[i] == POISON_WORD)
+			i++;
+		panic("page_alloc: page %lx written after it was freed (offset %#zx: %lx)",
+		      page2pa(p), i * 8, w[i]);
+	}
+	p->flags &= ~PAGE_POISONED;
+}
+
+int64_t
+page_poison_selftest(void)
+{
+	struct page *p = page_alloc(0);
+	int64_t r = 0;
+	uint64_t *w;
+
+	if (!PAGE_POISON)
+		return -E_INVAL;
+	if (!p)
+		return -E_NO_MEM;
+	w = page2kva(p);
+	memset(w, PAGE_POISON_BYTE, PGSIZE);
+	p->flags |= PAGE_POISONED;
+	if (!page_poison_intact(p))
+		r |= 1;			/* a clean fill must pass */
+	w[PGSIZE / 8 - 3] ^= 1 << 5;	/* one bit, as a stray store would */
+	if (page_poison_intact(p))
+		r |= 2;			/* and a changed one must not */
+	p->flags &= ~PAGE_POISONED;
+	page_free(p);
+	return r;
+}
+
 struct page *
 page_alloc(int flags)
 {
@@ -322,6 +383,8 @@ page_alloc(int flags)
 	if (p)
 		free_list_remove(p);
 	spin_unlock(&page_lock);
+	if (p)
+		poison_check(p);
 	if (p && (flags & PAGE_ZERO))
 		memset(page2kva(p), 0, PGSIZE);
 	return p;
@@ -342,6 +405,7 @@ page_alloc_specific(struct page *p)
 	spin_unlock(&page_lock);
 	if (!ok)
 		return NULL;
+	poison_check(p);
 	memset(page2kva(p), 0, PGSIZE);
 	return p;
 }
@@ -380,6 +444,11 @@ page_free(struct page *p)
 		panic("page_free: page %lx is not free-able (kind %d, %d maps, %d pins)",
 		      page2pa(p), x->kind, x->maps, x->pins);
 	*x = (struct page_export){ .kind = PAGEK_FREE };
+	if (PAGE_POISON) {
+		/* under the lock: no one can take it before it is filled */
+		memset(page2kva(p), PAGE_POISON_BYTE, PGSIZE);
+		p->flags |= PAGE_POISONED;
+	}
 	free_list_push(p);
 	spin_unlock(&page_lock);
 }

@@ -42,6 +42,15 @@ struct page {
 /* pages[].flags: held by the buffer-cache registry (kern/bcache.c); no
  * mapping of it may be made writable by a protection change. */
 #define PAGE_REGISTERED	2
+/* pages[].flags: on the free list filled with PAGE_POISON_BYTE (kernels
+ * built with PAGE_POISON); page_alloc checks the fill is intact. */
+#define PAGE_POISONED	4
+#define PAGE_POISON_BYTE	0x6b
+/* The free page p still holds its poison fill (true when it was never
+ * filled); false says something wrote to it after it was freed. */
+bool page_poison_intact(const struct page *p);
+/* KDEBUG_POISON: the checker catches a write into a freed page. */
+int64_t page_poison_selftest(void);
 
 extern struct page *pages;	/* pages[ppn] */
 extern struct page_export *page_ex;	/* page_ex[ppn], exported */

@@ -157,6 +157,8 @@ sys_kdebug(struct env *cur, const uint64_t *a)
 		return audit_pages(true);
 	case KDEBUG_FREE:
 		return (int64_t)page_free_count();
+	case KDEBUG_POISON:
+		return page_poison_selftest();
 	default:
 		return -E_INVAL;
 	}

@@ -66,5 +66,6 @@ enum { SYSCALL_LIST(SYSCALL_ENUM) NSYSCALLS };
 /* sys_kdebug: what = */
 #define KDEBUG_AUDIT	1	/* run the page-accounting audit; 0 when consistent */
 #define KDEBUG_FREE	2	/* free physical pages now */
+#define KDEBUG_POISON	3	/* the freed-page poison check catches a stray write: 0 */
 
 #endif
