@@ -37,7 +37,8 @@ else:
 # wrk from the namespace with hundreds of connections. memwatch (user/test/
 # memwatch.c) prints the free-page count and the audit whenever the grader
 # types a line. A warm-up load first (httpd's heap grows to its working
-# size), then the reading before, the soak, the reading after: equal, audit
+# size), then the reading before, the soak, the reading after: no fewer
+# free pages than before (see after()), audit
 # clean, no non-2xx response, no read or write error on wrk's side, and
 # httpd still serving (it must print nothing but what -q allows).
 
@@ -117,13 +118,18 @@ def httpd_soak_test():
     def after(m):
         if m.group(2) != "0":
             return "audit found %s problems after the load" % m.group(2)
-        if int(m.group(1)) != state["free"]:
+        # The baseline is read right after the warm-up, at the page-table
+        # high-water mark but with the warm-up's connections maybe still
+        # closing: a leak shows as fewer free pages after the soak than
+        # then (the stack's old never-returning heap lost ~50 000 here).
+        if int(m.group(1)) < state["free"]:
             return "free pages %d before the load, %s after" % (state["free"], m.group(1))
         rc, out = peer.run([sys.executable, APPSPEER, "fetch", "http://%s" % GUEST,
                             "/bytes/1024"], timeout=60)
         if rc != 0:
             return "httpd after the soak: %s" % out.strip()
-        print("%s: free pages back at %d after %s ms" % (name, state["free"], m.group(3)))
+        print("%s: free pages %d before the soak, %s after %s ms" % (
+            name, state["free"], m.group(1), m.group(3)))
         return None
 
     watch = r"^memwatch: free (\d+) audit (\d+)"

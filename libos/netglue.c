@@ -2,9 +2,7 @@
  * net/netglue.h for guest programs, and a stack bound to a NIC channel
  * (include/netif.h).
  *
- * Memory: a heap of its own in the library's corner (libos has no malloc
- * yet): power-of-two size classes from 32 bytes to 1 MiB with free lists,
- * pages mapped as it grows and never returned. Time: the TSC and the
+ * Memory: the library's malloc. Time: the TSC and the
  * clock page's rate. Randomness: RDRAND when the CPU has it, mixed with
  * the TSC.
  */
@@ -13,74 +11,24 @@
 #include "libos/include/thread.h"
 #include "libos/include/netif.h"
 #include "net/netglue.h"
+#include <stdlib.h>
 
-/* The stack's heap: its own window beside libos.h's (threads end far
- * below ULIB_BASE + 0x2000000000). */
-#define NET_HEAP_BASE	(ULIB_BASE + 0x2000000000ULL)
-#define NET_HEAP_MAX	0x40000000ULL
-#define NET_HEAP_PERM	(PERM_P | PERM_W | PERM_U | PERM_NX)
-#define NCLASS		16	/* 32 B << 0 .. 32 B << 15 = 1 MiB */
-#define HDR		16
-
-static uintptr_t heap_top = NET_HEAP_BASE, heap_mapped = NET_HEAP_BASE;
-static void *free_list[NCLASS];
-
-static int
-class_of(size_t n)
-{
-	int c = 0;
-
-	while (c < NCLASS && ((size_t)32 << c) < n + HDR)
-		c++;
-	return c;
-}
-
-static void *
-heap_carve(size_t bytes)
-{
-	uintptr_t p = heap_top, end = ROUNDUP(heap_top + bytes, PGSIZE);
-
-	if (end > NET_HEAP_BASE + NET_HEAP_MAX)
-		return NULL;
-	for (; heap_mapped < end; heap_mapped += PGSIZE)
-		if (sys_page_alloc(0, heap_mapped, NET_HEAP_PERM, PPN_ANY) < 0)
-			return NULL;
-	heap_top += bytes;
-	return (void *)p;
-}
-
+/* The stack's memory is the library's malloc (malloc.c): a large block
+ * (a connection's send and receive buffers) is a run of pages unmapped
+ * when it is freed, so what a closed connection held goes back to the
+ * kernel at once. (The stack once kept its own power-of-two heap that
+ * never gave pages back: an httpd under load kept every buffer it had
+ * ever used, and a 256 KiB buffer took a 512 KiB block.) */
 void *
 netglue_alloc(size_t n)
 {
-	int c = class_of(n);
-	uint8_t *p;
-
-	if (c >= NCLASS)
-		return NULL;
-	p = free_list[c];
-	if (p)
-		free_list[c] = *(void **)p;
-	else if ((p = heap_carve((size_t)32 << c)) == NULL)
-		return NULL;
-	memset(p, 0, (size_t)32 << c);
-	*(uint64_t *)p = (uint64_t)c;
-	return p + HDR;
+	return calloc(1, n);
 }
 
 void
 netglue_free(void *q)
 {
-	uint8_t *p;
-	int c;
-
-	if (q == NULL)
-		return;
-	p = (uint8_t *)q - HDR;
-	c = (int)*(uint64_t *)p;
-	if (c < 0 || c >= NCLASS)
-		panic("netglue_free: not a stack block %p", q);
-	*(void **)p = free_list[c];
-	free_list[c] = p;
+	free(q);
 }
 
 uint64_t
