@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <srcdst.h>
+#include <utilargs.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

@@ -5,7 +5,7 @@
  *   mv SOURCE... DIRECTORY
  */
 #include <errno.h>
-#include <srcdst.h>
+#include <utilargs.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

@@ -5,32 +5,14 @@
  *
  * Keeps the last N lines in a ring as it reads, so it works on pipes.
  */
-#include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utilargs.h>
 
 #define TAIL_MAX	100000
-
-static int
-usage(void)
-{
-	fprintf(stderr, "usage: tail [-n lines] [file...]\n");
-	return 2;
-}
-
-static bool
-parse_count(const char *s, long *n)
-{
-	char *end;
-
-	errno = 0;
-	*n = strtol(s, &end, 10);
-	return *s != '\0' && *end == '\0' && errno == 0 && *n >= 0 && *n <= TAIL_MAX;
-}
 
 static int
 tail(FILE *f, long n)
@@ -66,20 +48,11 @@ int
 main(int argc, char **argv)
 {
 	long n = 10;
-	int i = 1, st = 0;
+	int i, st = 0;
 	FILE *f;
 
-	if (i < argc && argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) {
-		if (!parse_count(argv[i] + 1, &n))
-			return usage();
-		i++;
-	} else if (i < argc && strcmp(argv[i], "-n") == 0) {
-		if (i + 1 >= argc || !parse_count(argv[i + 1], &n))
-			return usage();
-		i += 2;
-	}
-	if (i < argc && argv[i][0] == '-' && argv[i][1] != '\0')
-		return usage();
+	if ((i = line_count_args(argc, argv, "tail", &n)) < 0)
+		return 2;
 	if (i == argc)
 		return tail(stdin, n);
 	for (; i < argc; i++) {

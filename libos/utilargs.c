@@ -1,12 +1,15 @@
 /*
- * The SOURCE... TARGET argument shape of cp and mv (see srcdst.h).
+ * Argument shapes the utilities share (see utilargs.h).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
-#include <srcdst.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <utilargs.h>
 
 static bool
 is_dir(const char *path)
@@ -57,4 +60,34 @@ each_source_to_target(int argc, char **argv, const char *prog,
 		st |= op(argv[i], full) != 0;
 	}
 	return st;
+}
+
+static bool
+parse_count(const char *s, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(s, &end, 10);
+	return *s != '\0' && *end == '\0' && errno == 0 && *n >= 0;
+}
+
+int
+line_count_args(int argc, char **argv, const char *prog, long *n)
+{
+	int i = 1;
+	bool ok = true;
+
+	if (i < argc && argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) {
+		ok = parse_count(argv[i] + 1, n);
+		i++;
+	} else if (i < argc && strcmp(argv[i], "-n") == 0) {
+		ok = i + 1 < argc && parse_count(argv[i + 1], n);
+		i += 2;
+	}
+	if (!ok || (i < argc && argv[i][0] == '-' && argv[i][1] != '\0')) {
+		fprintf(stderr, "usage: %s [-n lines] [file...]\n", prog);
+		return -1;
+	}
+	return i;
 }
