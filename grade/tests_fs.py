@@ -80,14 +80,7 @@ def crash_fsck(path, progress):
     return None
 
 
-# HELD OUT of make test (issue 5 stays open): in about 1 of 100 trials
-# a file fsstress had fsync'd and reported is gone after the crash
-# ("fscheck: FAIL f6 was synced, yet it is gone", seed 17457, trial 4,
-# kill 0.44 s after ready); the cause is not found yet. It runs with
-# PENDING=1 and in make fuzz (CHITIN_FUZZ=1, 60+ trials).
-CRASH_PENDING = not (os.environ.get("PENDING") == "1" or os.environ.get("CHITIN_FUZZ") == "1")
-
-TESTS += [] if CRASH_PENDING else [
+TESTS += [
     # QEMU killed at random moments of fsstress (write, fsync, say so);
     # the next boot's mount recovers, fscheck checks every synced file,
     # fsck checks the disk. grade/fs/crashboot.py is a longer variant:
