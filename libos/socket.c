@@ -440,7 +440,18 @@ sock_lock(void)
 void
 sock_unlock(void)
 {
+	S.next_timer = 0;	/* the program's calls may have armed timers */
 	mutex_unlock(&S.lk);
+}
+
+/* A call into the stack may have armed a timer (a FIN's or data's
+ * retransmission, a persist or keepalive timer) earlier than the one the
+ * network thread sleeps towards; when no frame comes back (the FIN was
+ * lost) nothing else would make it look again. Lock held. */
+static void
+timers_changed(void)
+{
+	S.next_timer = 0;
 }
 
 /* Waits until socket sd (-1: anything) may have one of events (NET_POLL*)
@@ -710,10 +721,12 @@ connect(int s, const struct sockaddr *addr, socklen_t len)
 	mutex_lock(&S.lk);
 	dl = deadline_of(so->sndtimeo_us);
 	r = net_connect(S.ns, so->sd, &na);
+	timers_changed();
 	while ((r == -EINPROGRESS || r == -EALREADY) && !dontwait(fd, 0)) {
 		if (wait_for(so->sd, NET_POLLOUT, dl) < 0)
 			break;
 		r = net_connect(S.ns, so->sd, &na);
+		timers_changed();
 	}
 	if (r == -EISCONN && !dontwait(fd, 0))
 		r = 0;
@@ -736,6 +749,7 @@ sock_send(struct sock *so, struct fd *fd, const void *buf, size_t len, int flags
 	for (;;) {
 		r = net_sendto(S.ns, so->sd, (const uint8_t *)buf + done, len - done,
 			       flags & NET_MSG_MORE, to);
+		timers_changed();
 		if (r >= 0) {
 			done += (size_t)r;
 			if (done == len || so->type != SOCK_STREAM)
@@ -830,6 +844,7 @@ shutdown(int s, int how)
 	if ((r = sock_get(s, &so, NULL)) == 0) {
 		mutex_lock(&S.lk);
 		r = net_shutdown(S.ns, so->sd, how);
+		timers_changed();
 		mutex_unlock(&S.lk);
 	}
 	return (int)posix_ret(r);
@@ -860,6 +875,7 @@ setsockopt(int s, int level, int name, const void *val, socklen_t len)
 		return (int)posix_ret(timeo_set(&so->sndtimeo_us, val, len));
 	mutex_lock(&S.lk);
 	r = net_setsockopt(S.ns, so->sd, level, name, val, len);
+	timers_changed();
 	mutex_unlock(&S.lk);
 	return (int)posix_ret(r);
 }
@@ -980,6 +996,7 @@ dev_close(struct fd *fd, int last)
 		return 0;
 	mutex_lock(&S.lk);
 	net_close(S.ns, so->sd);
+	timers_changed();
 	so->owner = 0;
 	mutex_unlock(&S.lk);
 	return 0;
