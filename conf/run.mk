@@ -70,8 +70,10 @@ bochs: deps
 	$(BOCHS) -q -unlock -f $(OBJDIR)/bochsrc.run -rc $(OBJDIR)/bochs.rc
 
 # The grader: every test, or those whose name matches T (make grade T=smp).
+# Besides what boots (all), the tests need their fixtures: host test
+# programs (with sanitizers) and damaged or foreign disk images.
 grade test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all test-fixtures
 	$(Q)$(PYTHON) grade/grade.py $(if $(T),-k '$(T)') $(if $(filter 1,$(V)),-v)
 
 bench: deps
@@ -84,7 +86,7 @@ bench: deps
 FUZZ_SECONDS ?= 600
 FUZZ_MUTATIONS ?= 200000
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all test-fixtures
 	$(Q)CHITIN_FUZZ=1 FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MUTATIONS=$(FUZZ_MUTATIONS) \
 		$(PYTHON) grade/grade.py -j1 \
 		-k '^(sysfuzz-|net-fuzz$$|fs-crash-qemu$$|disk-crash-|storm-|soak-|wire-)' \
