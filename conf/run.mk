@@ -76,8 +76,10 @@ grade test: deps
 	$(Q)$(MAKE) --no-print-directory all test-fixtures
 	$(Q)$(PYTHON) grade/grade.py $(if $(T),-k '$(T)') $(if $(filter 1,$(V)),-v)
 
+# Measured without the kernel's debug checks (page poisoning, the lock
+# checker); the next make or make test builds them back in.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all PAGE_POISON=0 LOCK_CHECK=0
 	$(Q)$(PYTHON) grade/bench.py
 
 # The long hardening runs (README, "Hardening"): sysfuzz with millions of
