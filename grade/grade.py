@@ -121,6 +121,7 @@ def run_all(cfg, chosen, jobs):
     width = max(len(t.name) for t in chosen)
     stop = threading.Event()
     passed = failed = 0
+    failures = []
     # The slow tests (the longest timeouts) start first, so that they do
     # not finish alone at the end while the other cores sit idle.
     order = sorted(chosen, key=lambda t: -t.timeout)
@@ -135,6 +136,7 @@ def run_all(cfg, chosen, jobs):
                 passed += 1
             else:
                 failed += 1
+                failures.append(result)
     except KeyboardInterrupt:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
@@ -142,7 +144,19 @@ def run_all(cfg, chosen, jobs):
         failed = len(chosen) - passed
     finally:
         pool.shutdown(wait=True)
+    recap_failures(failures)
     return passed, failed
+
+
+def recap_failures(failures):
+    """Name the failed tests again at the very end: a CI log is often
+    read from its tail, far below the failure's own report."""
+    for result in failures:
+        reason = result.reason.splitlines()[0] if result.reason else ""
+        print("FAILED %s (%.1fs): %s" % (result.test.name, result.elapsed,
+                                         reason[:160]))
+        if result.tail:
+            print("    last line: %s" % result.tail[-1][:160])
 
 
 def main():
