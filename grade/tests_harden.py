@@ -4,6 +4,7 @@ The seed is fixed here so a failure repeats; `make fuzz`-style long runs
 pass their own (sysfuzz CALLS WORKERS SEED)."""
 
 import os
+import re
 
 from testlib import Test, expect
 
@@ -37,3 +38,30 @@ TESTS.append(Test("page-poison", cmdline="init=poison", cpus=2, timeout=60,
                       expect(r"^poison: ok"),
                       expect(r"^poison: kernel page audit ok"),
                   ]))
+
+# Revocation by the abort protocol (kern/revoke.c): a child that gives
+# pages back in time, one that does not and loses them to the kernel;
+# ps shows the late child's record.
+def _revoke_test(cpus):
+    late = {}
+
+    def note_late(m):
+        late["id"] = m.group(1)
+        return None
+
+    def ps_line(m):
+        want = r"^revoke %s: 1 requests, 0 pages returned, 1 aborts, 16 pages taken$" % late["id"]
+        return None if re.search(want, m.group(0)) else "ps showed %r" % m.group(0)
+
+    return Test("revoke-%dcpu" % cpus, cmdline="init=revoke", cpus=cpus,
+                timeout=60, reject=[r"revoke: FAIL", r"panic"], steps=[
+                    expect(r"^revoke: coop child gave back 16 pages"),
+                    expect(r"missed a revocation deadline: the kernel took 16 of 16 pages"),
+                    expect(r"^revoke: late child lost 16 pages, the kernel listed 16"),
+                    expect(r"^revoke: late child is (\w+)", note_late),
+                    expect(r"^revoke [0-9a-f]{8}: .*", ps_line),
+                    expect(r"^revoke: ok"),
+                ])
+
+
+TESTS += [_revoke_test(1), _revoke_test(4)]

@@ -20,6 +20,8 @@
 #include "sched.h"
 #include "slice.h"
 #include "nic.h"
+#include "revoke.h"
+#include "upcall.h"
 #include "fpu.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -157,6 +159,7 @@ env_alloc(struct env **out, struct env *parent)
 	memset(e->upcall_stack, 0, sizeof(e->upcall_stack));
 	e->dying = false;
 	e->in_epilogue = false;
+	e->revoke_notify = false;
 	e->pct_caller = NULL;
 	e->ex->affinity = parent ? parent->ex->affinity : ~0ULL;
 	e->tf.cs = GD_UCODE | 3;
@@ -312,6 +315,7 @@ env_end(struct env *e, int status, bool kill_subtree)
 	cprintf("env [%08x] %s: exited with status %d\n", e->id, e->ex->name, status);
 	env_drop_pct(e);
 	slice_release_all(e);
+	revoke_forget(e);
 	nic_env_gone(e);
 	uvm_destroy(e);
 	fpu_forget(e);
@@ -382,6 +386,8 @@ env_run(struct env *e)
 		env_destroy(e, -1);
 		sched_yield();
 	}
+	if (e->revoke_notify)
+		upcall_revoke(e);
 	if (e->status != ENV_RUNNING) {
 		e->ex->runs++;
 		env_set_status(e, ENV_RUNNING, WAIT_NONE);

@@ -29,6 +29,8 @@ struct env {
 	bool dying;			/* destroy when it next enters the kernel */
 	bool in_epilogue;		/* entered its epilogue, not yet yielded */
 	uint64_t run_tsc;		/* TSC when it last started running */
+	bool revoke_notify;		/* enter its revoke upcall on the way out */
+	uint64_t revoke_start;		/* pages it owned when asked */
 
 	/* the run queue (kern/sched.c): on it exactly while ENV_RUNNABLE */
 	struct env *rq_next, *rq_prev;

@@ -17,6 +17,7 @@
 #include "nic.h"
 #include "sched.h"
 #include "upcall.h"
+#include "revoke.h"
 
 static_assert(__builtin_offsetof(struct cpu, catch) == CPU_CATCH_OFFSET,
 	      "trapentry.S knows where struct cpu keeps catch");
@@ -233,8 +234,10 @@ trap_resume(const struct trapframe *tf)
 	if (e && e->dying)
 		env_destroy(e, e->ex->exit_status);
 	e = this_cpu()->env;
-	if (tf->vector == T_LAPIC_TIMER)
+	if (tf->vector == T_LAPIC_TIMER) {
+		revoke_tick();
 		sched_tick();
+	}
 	if (e && e->status == ENV_RUNNING && tf->vector != T_IPI_RESCHED)
 		env_run(e);
 	sched_yield();

@@ -125,3 +125,24 @@ upcall_epilogue(struct env *e)
 	e->ex->epilogues++;
 	return true;
 }
+
+/*
+ * e is about to return to user mode with a revocation request it has not
+ * been told of (kern/revoke.c): enter its revoke upcall, on the stack it
+ * registered for it, with the number of pages asked for and the deadline.
+ * With no upcall, or no room for the frame, the request still stands in
+ * the export and the deadline decides.
+ */
+void
+upcall_revoke(struct env *e)
+{
+	uintptr_t frame;
+
+	e->revoke_notify = false;
+	if (!e->upcall_entry[UPCALL_REVOKE] || e->dying)
+		return;
+	if (!(frame = frame_address(e, UPCALL_REVOKE, &e->tf)))
+		return;
+	upcall_enter(e, UPCALL_REVOKE, &e->tf, frame, UPCALL_VECTOR_REVOKE,
+		     e->revoke_start - e->ex->revoke_target, e->ex->revoke_deadline);
+}

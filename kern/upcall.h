@@ -10,6 +10,7 @@ struct trapframe;
  * destroy it with a message when that is impossible. */
 void upcall_exception(struct env *e, struct trapframe *tf);
 bool upcall_epilogue(struct env *e);
+void upcall_revoke(struct env *e);	/* tell e of a revocation request */
 void env_kill(struct env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -206,6 +206,32 @@ uvm_remove(struct env *e, uintptr_t va)
 	uvm_page_decref(pg);
 }
 
+/* uvm_for_each_pte's walk of one table at level (3 = PDPT ... 1 = PT)
+ * mapping from base; false when fn asked to stop. */
+static bool
+walk_level(uint64_t *t, int level, uintptr_t base,
+	   bool (*fn)(uintptr_t, uint64_t *, void *), void *arg)
+{
+	for (int i = 0; i < 512; i++) {
+		uintptr_t va = base + ((uintptr_t)i << (12 + 9 * (level - 1)));
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 1 ? !fn(va, &t[i], arg)
+			       : !walk_level(KADDR(t[i] & PTE_ADDR_MASK), level - 1, va, fn, arg))
+			return false;
+	}
+	return true;
+}
+
+void
+uvm_for_each_pte(struct env *e, bool (*fn)(uintptr_t va, uint64_t *pte, void *arg), void *arg)
+{
+	for (int i = 0; i < USER_PML4_SLOTS; i++)
+		if (e->pml4[i] & PTE_P &&
+		    !walk_level(KADDR(e->pml4[i] & PTE_ADDR_MASK), 3, (uintptr_t)i << 39, fn, arg))
+			return;
+}
+
 /* Frees one level of tables under t (level 3 = PDPT ... 1 = PT) and the
  * pages its leaves map. */
 static void
@@ -343,19 +369,14 @@ copy_str_from_user(struct env *e, char *dst, uintptr_t src, size_t max)
 	return -E_NAME_TOO_LONG;
 }
 
-/*
- * Drops stale translations of va in e: here with invlpg, and on every
- * other CPU that has e's address space loaded with an IPI, waiting until
- * each has flushed so a freed page is never reachable afterwards.
- */
-void
-tlb_invalidate(struct env *e, uintptr_t va)
+/* Makes every other CPU that has e's address space loaded reload CR3,
+ * and waits until each has, so a freed page is never reachable after. */
+static void
+tlb_shootdown(struct env *e)
 {
 	struct cpu *me = this_cpu();
 	uint64_t want[NCPU_MAX];
 
-	if (me->cr3_env == e)
-		invlpg(va);
 	for (int i = 0; i < ncpu; i++) {
 		want[i] = cpus[i].tlb_gen + 1;
 		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
@@ -365,6 +386,25 @@ tlb_invalidate(struct env *e, uintptr_t va)
 		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
 			while (cpus[i].tlb_gen < want[i])
 				cpu_relax();
+}
+
+/* Drops stale translations of va in e: here with invlpg, elsewhere by
+ * the shootdown. */
+void
+tlb_invalidate(struct env *e, uintptr_t va)
+{
+	if (this_cpu()->cr3_env == e)
+		invlpg(va);
+	tlb_shootdown(e);
+}
+
+/* Drops all of e's translations (after many PTEs changed at once). */
+void
+tlb_flush_env(struct env *e)
+{
+	if (this_cpu()->cr3_env == e)
+		lcr3(rcr3());
+	tlb_shootdown(e);
 }
 
 /* The shootdown IPI: reload CR3 (drops every non-global entry). Runs

@@ -33,7 +33,12 @@ int copy_to_user(struct env *e, uintptr_t dst, const void *src, size_t len);
 int uvm_check_user(struct env *e, uintptr_t va, size_t len, bool write);
 int copy_str_from_user(struct env *e, char *dst, uintptr_t src, size_t max);
 
+/* Calls fn on every present leaf PTE of e's own memory (below UTOP),
+ * in address order, until fn returns false. */
+void uvm_for_each_pte(struct env *e, bool (*fn)(uintptr_t va, uint64_t *pte, void *arg), void *arg);
+
 void tlb_invalidate(struct env *e, uintptr_t va);
+void tlb_flush_env(struct env *e);		/* every translation of e, on every CPU */
 void tlb_shootdown_init(void);
 void uvm_load(struct env *e);			/* switch this CPU to e's space */
 void uvm_load_kernel(void);			/* ... or to the kernel's */

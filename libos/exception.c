@@ -148,6 +148,10 @@ exception_dispatch(struct utrapframe *utf)
 {
 	uint64_t v = utf->vector;
 
+	if (v == UPCALL_VECTOR_REVOKE) {
+		revoke_dispatch(utf);
+		return;
+	}
 	if (v == T_PF && cow_fault(utf))
 		return;
 	if (v < NEXCEPTION && handlers[v] != NULL) {

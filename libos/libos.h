@@ -68,6 +68,7 @@
 /* The exception upcall's assembly entry (upcall.S) and its C half. */
 void upcall_entry(void);
 void exception_dispatch(struct utrapframe *utf);
+void revoke_dispatch(struct utrapframe *utf);	/* revoke.c */
 
 /* The PCT entry (pctentry.S) and the handler it calls. */
 void pct_entry(void);

@@ -35,6 +35,32 @@ print_env(const volatile struct env_export *e)
 		mhz ? e->cycles / mhz / 1000 : 0, e->slices, e->pages, (const char *)e->name);
 }
 
+/* The envs that were asked to give pages back (kern/revoke.c), after the
+ * table: how many requests, what they returned in time, what the kernel
+ * took when a deadline passed, and a request still pending. */
+static void
+print_revocations(void)
+{
+	uint64_t mhz = UCLOCK_PAGE->tsc_hz / 1000000, now = 0;
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	now = ((uint64_t)hi << 32) | lo;
+	for (int i = 0; i < NENV; i++) {
+		const volatile struct env_export *e = &UENV_TABLE[i];
+		uint64_t deadline = e->revoke_deadline;
+		if (e->status == ENV_FREE || e->revoke_requests == 0)
+			continue;
+		printf("revoke %08x: %u requests, %lu pages returned, %u aborts, %lu pages taken",
+		       e->id, e->revoke_requests, e->revoke_returned, e->revoke_aborts,
+		       e->revoke_taken);
+		if (deadline && mhz)
+			printf("; pending: keep %lu, %ld ms left", e->revoke_target,
+			       (long)((int64_t)(deadline - now) / (int64_t)mhz / 1000));
+		printf("\n");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -53,5 +79,6 @@ main(int argc, char **argv)
 		n++;
 	}
 	printf("%d environments, %lu free pages\n", n, UCLOCK_PAGE->free_pages);
+	print_revocations();
 	return 0;
 }

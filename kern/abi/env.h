@@ -48,10 +48,19 @@
 #define UPCALL_EXCEPTION 0	/* faults and exceptions; stack = exception stack top */
 #define UPCALL_PCT	1	/* protected control transfer entry; its stack */
 #define UPCALL_EPILOGUE	2	/* end of a time slice: save state and yield */
-#define UPCALL_MAX	3
+#define UPCALL_REVOKE	3	/* a revocation request: give pages back (kern/revoke.c) */
+#define UPCALL_MAX	4
 
 /* utrapframe.vector of an epilogue upcall (not an exception number) */
 #define UPCALL_VECTOR_EPILOGUE	0x101
+/* utrapframe.vector of a revocation upcall; err = pages asked back,
+ * fault_va = the deadline's TSC (as env_export.revoke_deadline) */
+#define UPCALL_VECTOR_REVOKE	0x102
+
+/* Revocation (sys_mem_revoke): the longest deadline one may set, and how
+ * many of the pages the kernel took an env's export lists. */
+#define REVOKE_DEADLINE_MAX_US	60000000ULL
+#define REVOKE_LOG		16
 
 /* Time slices: each CPU has a vector of SLICE_SLOTS slots, each
  * clock_export.slice_us long, visited in order. An env may own slots;
@@ -103,7 +112,20 @@ struct env_export {
 	uint32_t overruns;		/* epilogues that overran the grace */
 	uint32_t pad0;
 	uint64_t cpu_cycles[NCPU_EXPORT];	/* TSC cycles run, per CPU */
-	uint64_t pad[5];
+	/* Revocation, the abort protocol (kern/revoke.c). A request is
+	 * pending while revoke_deadline is not 0: give pages back until
+	 * `pages` is at most revoke_target, or at the deadline the kernel
+	 * takes the difference itself and lists what it took here. */
+	uint64_t revoke_target;		/* pages it may keep */
+	uint64_t revoke_deadline;	/* TSC; 0: no request pending */
+	uint32_t revoke_requests;	/* requests received */
+	uint32_t revoke_aborts;		/* requests the kernel enforced */
+	uint64_t revoke_returned;	/* pages given back in time */
+	uint64_t revoke_taken;		/* pages the kernel took */
+	/* user VA of the i-th page taken at [i % REVOKE_LOG]: the last
+	 * REVOKE_LOG of them */
+	uint64_t revoke_taken_va[REVOKE_LOG];
+	uint64_t pad[1];
 };
 
 /* One physical page in the read-only table at UPAGES (index = ppn). */

@@ -40,6 +40,7 @@
 	X(23, slice_acquire,    3, "(envid_t env, int cpu, int slot): env owns that slot of cpu's slice vector; -E_BUSY if another does") \
 	X(24, slice_release,    2, "(int cpu, int slot): give the slot back (its owner or an ancestor)") \
 	X(25, env_set_affinity, 2, "(envid_t env, uint64_t cpumask): the CPUs env may run on") \
+	X(26, mem_revoke,       3, "(envid_t env, uint64_t npages, uint64_t deadline_us): ask a descendant for npages pages back; at the deadline the kernel takes them") \
 	X(40, nic_open,         3, "(int nic, uintptr_t ring_va, uint32_t flags): bind NIC_CHAN_PAGES owned pages as a channel (abi/nic.h); its id") \
 	X(41, nic_close,        1, "(int chan): unbind, drop its filters, release its pages") \
 	X(42, nic_filter_add,   2, "(int chan, const struct nic_filter *f): claim frames; its id, -E_EXISTS if another claim overlaps") \

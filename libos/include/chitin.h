@@ -54,6 +54,7 @@ int64_t sys_bcache_map(int disk, uint64_t block, uintptr_t va, uint64_t perm);
 int64_t sys_bcache_writeback(int disk, uint64_t start, size_t n);
 int64_t sys_env_set_principal(envid_t env, uint32_t principal);
 int64_t sys_env_set_affinity(envid_t env, uint64_t cpumask);
+int64_t sys_mem_revoke(envid_t env, uint64_t npages, uint64_t deadline_us);
 const char *syscall_name(int num);	/* "page_map", or NULL */
 
 /* sys_env_exofork as inline code, not a call. Use it when the child is to
@@ -150,6 +151,17 @@ int set_pgfault_handler(exception_handler_t h);
  * by hand) and registers the library's upcall there; fork and spawn do
  * it for their children. Returns 0 or the kernel's error. */
 int exception_init(envid_t env);
+
+/* --- revocation (libos/revoke.c; the protocol: kern/revoke.c) ---
+ * An ancestor may ask this env for npages pages back by a deadline; if
+ * the env does not give them (unmap pages it owns) in time, the kernel
+ * takes them itself and lists their VAs in the env's export. With a
+ * handler set, the library calls it on the exception stack as soon as a
+ * request arrives: it must not block, and it gives pages back by
+ * unmapping them (or arranges for a thread to). */
+typedef void (*revoke_handler_t)(uint64_t npages, uint64_t deadline_tsc);
+int revoke_set_handler(revoke_handler_t h);	/* NULL: none */
+uint64_t revoke_wanted(void);	/* pages still to give back; 0: no request */
 
 /* --- processes --- */
 envid_t fork(void);			/* copy-on-write; 0 in the child */

@@ -237,6 +237,12 @@ fuzz_one(void)
 	case SYS_mmap_batch:
 		r = fuzz_batch();
 		break;
+	case SYS_mem_revoke:
+		/* mostly small requests with deadlines that pass during the
+		 * run, so aborts happen while the others call on */
+		r = raw_syscall(num, env, rnd() % 4 ? rnd() % 8 : rnd(),
+				rnd() % 4 ? rnd() % 2000 : rnd(), 0, 0, 0);
+		break;
 	default:
 		r = raw_syscall(num, env, any_address(), rnd() % 8 ? rnd() % 64 : rnd(),
 				any_address(), any_perm(), rnd());
