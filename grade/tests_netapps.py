@@ -478,13 +478,71 @@ sys.path.insert(0, os.path.join(HERE, "net"))
 TESTS += [script_test(tag, model) for tag, model in NICS]
 
 
+CUBIC_ALPHA = 3 * (1 - 0.7) / (1 + 0.7)    # RFC 9438 4.3
+
+
+def cc_growth(name, model, out):
+    """The cwnd traces of tcpbench -t (its longest loss-free stretch of
+    congestion avoidance): figures, and what holds however slow the
+    emulator. The growth per RTT by srtt goes to the figures only: srtt
+    under TCG is noisy. Per window acknowledged (each ACK's bytes over
+    the cwnd it met) it is not, the sender's buffer being always full
+    (so the window limits it, and the modules grow cwnd): NewReno adds
+    one SMSS per window (RFC 5681 3.1), so at most that and, loosely, at
+    least half; CUBIC's cwnd is at least W_est, which grows by alpha
+    (0.53) per window (RFC 9438 4.3), so, loosely, at least half that.
+    CUBIC may grow faster, by the time-based W_cubic (4.4), and does
+    once W_est is back at the pre-loss window: no upper bound. Stretches
+    under 4 windows are reported, not judged. Returns what is wrong."""
+    bad = []
+    for m in CC_TRACE.finditer(out):
+        cc = m.group(1)
+        if m.group(2) is None:
+            figure(name, "%s: no congestion avoidance between losses (%s)" % (cc, model))
+            continue
+        c0, c1, us, srtt, acked = (int(m.group(i)) for i in range(2, 7))
+        win, mss = float(m.group(7)), int(m.group(8))
+        grew = (c1 - c0) / mss
+        figure(name, "%s: longest stretch between losses: cwnd %.1f to %.1f segments "
+               "in %.1f ms = %.1f srtt of %.1f ms (%.2f per RTT), %d bytes = %.1f windows "
+               "acked (%.2f per window) (%s)"
+               % (cc, c0 / mss, c1 / mss, us / 1000, us / max(srtt, 1), srtt / 1000,
+                  grew * max(srtt, 1) / max(us, 1), acked, win, grew / max(win, 0.001),
+                  model))
+        t = re.search(r"^tcpbench: %s cwnd trace \(ms:bytes\):(.*)$" % cc, out, re.M)
+        if t:
+            pts = [p.split(":") for p in t.group(1).split()]
+            figure(name, "%s cwnd trace (ms:segments): %s" % (cc, " ".join(
+                "%s:%.1f" % (ms, int(b) / mss) for ms, b in pts)))
+        if win < 4:
+            continue
+        if cc == "newreno" and not 0.5 * win - 1 <= grew <= win + 2:
+            bad.append("newreno grew %.1f segments over %.1f windows acked, want about 1 "
+                       "a window" % (grew, win))
+        if cc == "cubic" and grew < 0.5 * CUBIC_ALPHA * win - 1:
+            bad.append("cubic grew %.1f segments over %.1f windows acked, want at least "
+                       "alpha %.2f a window" % (grew, win, CUBIC_ALPHA))
+    return bad
+
+
+CC_TRACE = re.compile(
+    r"^tcpbench: (newreno|cubic) between losses: (?:no congestion avoidance|"
+    r"cwnd (\d+) to (\d+) in (\d+) us, srtt (\d+) us, (\d+) bytes acked, "
+    r"(\d+\.\d+) windows, mss (\d+))", re.M)
+
+
 def cc_test(tag, model):
     """Two programs at once through the lossy wire (1 % of IPv4 frames
     each way), one with NewReno, one with CUBIC, each sending 4 MiB to
     Linux; each reports its last entry into fast recovery from its own
     per-socket statistics (TCP_INFO): NewReno's ssthresh is half the
     FlightSize (RFC 5681 3.2 (4), floor 2 SMSS), CUBIC's 0.7 of cwnd
-    (RFC 9438 4.6, beta_cubic)."""
+    (RFC 9438 4.6, beta_cubic). With -t each also traces cwnd between
+    losses (cc_growth). At these RTTs (a few ms) and windows (10-40
+    segments) CUBIC's K is 2 s or more, far beyond the time between
+    losses: it is in its Reno-friendly region, growing by W_est, not
+    faster than NewReno; grade/net/test_tcp.c's tcp_cc_growth checks
+    the cubic curve itself on the simulated wire."""
     peer = ImpairedPeer(model, ["--loss", "0.01", "--seed", "8"], (5006, 5007))
     name = "netapps-cc-" + tag
     nbytes = 4 << 20
@@ -517,12 +575,14 @@ def cc_test(tag, model):
             if abs(ssth - want) > mss:
                 bad.append("%s: ssthresh %d after a loss at cwnd %d flight %d, want %d"
                            % (cc, ssth, cwnd, flight, want))
+        bad += cc_growth(name, model, m.string)
         return "; ".join(bad) or None
 
     line = (r"^tcpbench: sent (\d+) bytes crc (\w+) in .*cc (newreno|cubic), .*"
             r"last loss: cwnd (\d+) flight (\d+) ssthresh (\d+)")
-    cmd = ("init=netrun tcpbench -o ip=10.0.2.15/24,cc=newreno send %s 5006 %d &"
-           " tcpbench -o ip=10.0.2.16/24,cc=cubic send %s 5007 %d" % (HOST, nbytes, HOST, nbytes))
+    cmd = ("init=netrun tcpbench -t -w 16k -o ip=10.0.2.15/24,cc=newreno send %s 5006 %d &"
+           " tcpbench -t -w 16k -o ip=10.0.2.16/24,cc=cubic send %s 5007 %d"
+           % (HOST, nbytes, HOST, nbytes))
     return Test(name, cpus=2, peer=peer, timeout=240, cmdline=cmd, steps=[
         expect(line, took), expect(line, took),
         expect(r"^netrun: done", check),

@@ -16,6 +16,7 @@ struct cubic {
 	double w_max;		/* segments, before the last reduction */
 	double k;		/* seconds to reach w_max again */
 	double w_est;		/* the Reno-friendly estimate, segments */
+	double cwnd_prior;	/* cwnd before the last reduction, segments */
 	uint64_t epoch;		/* start of this congestion-avoidance epoch (µs), 0: none */
 	uint64_t acked;		/* slow-start byte counting remainder */
 };
@@ -68,7 +69,7 @@ cubic_init(struct tcp_cc *cc)
 static void
 cubic_avoid(struct tcp_cc *cc, struct cubic *s, uint32_t acked)
 {
-	double mss = cc->mss, cwnd = cc->cwnd / mss, t, target, rtt;
+	double mss = cc->mss, cwnd = cc->cwnd / mss, t, target, rtt, alpha;
 
 	if (s->epoch == 0) {
 		s->epoch = cc->now_us;
@@ -87,8 +88,10 @@ cubic_avoid(struct tcp_cc *cc, struct cubic *s, uint32_t acked)
 		target = cwnd;
 	if (target > 1.5 * cwnd)
 		target = 1.5 * cwnd;
-	/* 4.3: the Reno-friendly region */
-	s->w_est += CUBIC_ALPHA * (acked / mss) / cwnd;
+	/* 4.3: the Reno-friendly region; once W_est is back at the window
+	 * the loss met, it grows as Reno's does (alpha 1) */
+	alpha = s->w_est >= s->cwnd_prior ? 1.0 : CUBIC_ALPHA;
+	s->w_est += alpha * (acked / mss) / cwnd;
 	if (CUBIC_C * (t - s->k) * (t - s->k) * (t - s->k) + s->w_max < s->w_est) {
 		if (s->w_est > cwnd)
 			cc->cwnd = (uint32_t)(s->w_est * mss);
@@ -119,6 +122,7 @@ cubic_reduce(struct tcp_cc *cc, struct cubic *s)
 {
 	double cwnd = cc->cwnd / (double)cc->mss;
 
+	s->cwnd_prior = cwnd;
 	if (cwnd < s->w_max)
 		s->w_max = cwnd * (1.0 + CUBIC_BETA) / 2.0;
 	else

@@ -12,7 +12,8 @@
  * OPTS: -o WORDS (the stack's configuration: sock.h), -k KNOB=VALUE (a
  * per-socket option: nodelay, cc, iw, sack, ts, wscale, delack, maxseg,
  * rcvbuf, sndbuf...; repeatable), -w SIZE (bytes per send, default 64
- * KiB), -v (the sockets and counters at the end).
+ * KiB), -v (the sockets and counters at the end), -t (a sender traces
+ * cwnd between losses and prints the longest stretch: see struct trace).
  *
  * Each transfer ends with one line: bytes, zlib's CRC-32 of the bytes,
  * seconds, Mbit/s, and the connection's congestion control, final cwnd
@@ -26,8 +27,128 @@
 static const char *knobs[KNOBS_MAX];
 static int nknobs;
 static size_t wsize = 64 * 1024;
-static bool verbose;
+static bool verbose, tracing;
 static uint8_t buf[BUF_MAX];
+
+/* -t: how cwnd grows between losses (RFC 5681 3.1, RFC 9438 4.2-4.4),
+ * from TCP_INFO after every send. A period starts when the connection,
+ * after a loss, is back in congestion avoidance (out of recovery, cwnd
+ * >= ssthresh) and ends at the next loss; the one in which the most
+ * bytes were acknowledged is reported (the last one alone is often a
+ * few ACKs long). When a period's table fills, every other sample goes
+ * and the least gap between two doubles, so it spans the whole period. */
+#define TRACE_MAX	256
+
+struct trace_pt {
+	uint64_t t_us;		/* since the transfer began */
+	uint64_t acked;		/* bytes_acked */
+	uint32_t cwnd, srtt_us, snd_wnd;
+};
+
+struct trace {
+	uint64_t gap_us;	/* least time between two samples kept */
+	uint64_t windows;	/* sum of bytes acked / cwnd, thousandths, while
+				 * cwnd (not the peer's window) limited us */
+	int n;
+	struct trace_pt pt[TRACE_MAX];
+	struct trace_pt last;	/* the latest sample, kept or not */
+};
+
+static struct trace tr_cur, tr_best;
+static uint64_t tr_losses;	/* fast retransmits + RTOs so far */
+static uint32_t tr_mss;
+
+static uint64_t
+trace_acked(const struct trace *t)
+{
+	return t->n ? t->last.acked - t->pt[0].acked : 0;
+}
+
+/* The current period is over: keep it if it is the longest. */
+static void
+trace_end(void)
+{
+	if (trace_acked(&tr_cur) > trace_acked(&tr_best))
+		tr_best = tr_cur;
+	memset(&tr_cur, 0, sizeof(tr_cur));
+}
+
+static void
+trace_add(struct trace *t, const struct trace_pt *p)
+{
+	if (t->n > 0 && t->last.cwnd + tr_mss <= t->last.snd_wnd)
+		t->windows += (p->acked - t->last.acked) * 1000 / t->last.cwnd;
+	t->last = *p;
+	if (t->n > 0 && p->t_us - t->pt[t->n - 1].t_us < t->gap_us)
+		return;
+	if (t->n == TRACE_MAX) {
+		for (int i = 0; i < TRACE_MAX / 2; i++)
+			t->pt[i] = t->pt[2 * i];
+		t->n = TRACE_MAX / 2;
+		if (t->gap_us)
+			t->gap_us *= 2;
+		else if ((t->gap_us = t->pt[1].t_us - t->pt[0].t_us) == 0)
+			t->gap_us = 1;
+	}
+	t->pt[t->n++] = *p;
+}
+
+static void
+trace_sample(int s, uint64_t t0)
+{
+	struct net_tcp_info ti;
+	socklen_t len = sizeof(ti);
+	struct trace_pt p;
+
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return;
+	if (ti.fast_rexmits + ti.rtos != tr_losses) {
+		tr_losses = ti.fast_rexmits + ti.rtos;
+		trace_end();
+	}
+	if (tr_losses == 0 || ti.in_recovery || (tr_cur.n == 0 && ti.cwnd < ti.ssthresh))
+		return;
+	p.t_us = now_us() - t0;
+	p.acked = ti.bytes_acked;
+	p.cwnd = ti.cwnd;
+	p.srtt_us = ti.srtt_us;
+	p.snd_wnd = ti.snd_wnd;
+	tr_mss = ti.mss;
+	trace_add(&tr_cur, &p);
+}
+
+/* Two lines: the longest period's growth from its first sample to its
+ * last, with the mean srtt and what was acknowledged meanwhile (bytes,
+ * and windows: each ACK's bytes over the cwnd they met, counted while
+ * cwnd was below the peer's window, since cwnd grows only then); then
+ * up to 25 of its samples as ms:cwnd. */
+static void
+trace_report(const char *cc)
+{
+	const struct trace *t = &tr_best;
+	uint64_t srtt = 0;
+	int i, step;
+
+	trace_end();
+	if (t->n == 0) {
+		printf("tcpbench: %s between losses: no congestion avoidance\n", cc);
+		return;
+	}
+	for (i = 0; i < t->n; i++)
+		srtt += t->pt[i].srtt_us;
+	printf("tcpbench: %s between losses: cwnd %u to %u in %lu us, srtt %lu us, "
+		"%lu bytes acked, %lu.%03lu windows, mss %u\n", cc, t->pt[0].cwnd,
+		t->last.cwnd, (unsigned long)(t->last.t_us - t->pt[0].t_us),
+		(unsigned long)(srtt / (uint64_t)t->n), (unsigned long)trace_acked(t),
+		(unsigned long)(t->windows / 1000), (unsigned long)(t->windows % 1000), tr_mss);
+	printf("tcpbench: %s cwnd trace (ms:bytes):", cc);
+	step = (t->n + 23) / 24;
+	for (i = 0; i < t->n; i += step)
+		printf(" %lu:%u", (unsigned long)((t->pt[i].t_us - t->pt[0].t_us) / 1000),
+			t->pt[i].cwnd);
+	printf(" %lu:%u\n", (unsigned long)((t->last.t_us - t->pt[0].t_us) / 1000),
+		t->last.cwnd);
+}
 
 static void
 apply_knobs(int s)
@@ -56,6 +177,17 @@ report(const char *what, int s, uint64_t bytes, uint32_t crc, uint64_t t0)
 		(unsigned long)(bytes * 8 / us), (unsigned long)(bytes * 80 / us % 10),
 		ti.cc, ti.cwnd, ti.srtt_us, (unsigned long)ti.rexmits, ti.loss_cwnd,
 		ti.loss_flight, ti.loss_ssthresh);
+}
+
+static const char *
+cc_name(int s)
+{
+	static char name[16];
+	socklen_t n = sizeof(name);
+
+	if (getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &n) < 0)
+		return "?";
+	return name;
 }
 
 static int
@@ -119,11 +251,15 @@ do_send(int s, uint64_t bytes)
 			return;
 		}
 		sent += (uint64_t)r;
+		if (tracing)
+			trace_sample(s, t0);
 	}
 	shutdown(s, SHUT_WR);
 	while (recv(s, buf, sizeof(buf), 0) > 0)
 		;
 	report("sent", s, sent, crc, t0);
+	if (tracing)
+		trace_report(cc_name(s));
 }
 
 static void
@@ -229,7 +365,7 @@ serve(const char *mode, const char *port, uint64_t bytes, int n)
 static int
 usage(void)
 {
-	printf("usage: tcpbench [-o CONF] [-k KNOB=V] [-w SIZE] [-v] "
+	printf("usage: tcpbench [-o CONF] [-k KNOB=V] [-w SIZE] [-v] [-t] "
 		"send HOST PORT BYTES | recv HOST PORT | sink PORT [N] | source PORT BYTES [N] | "
 		"rr HOST PORT COUNT [SIZE] | echo PORT\n");
 	return 2;
@@ -250,6 +386,8 @@ main(int argc, char **argv)
 			wsize = parse_size(argv[i + 1]), i += 2;
 		else if (strcmp(argv[i], "-v") == 0)
 			verbose = true, i++;
+		else if (strcmp(argv[i], "-t") == 0)
+			tracing = true, i++;
 		else
 			return usage();
 	}

@@ -4,6 +4,7 @@
  * SYN floods, per-socket tuning visible on the wire, and congestion
  * control modules.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "grade/net/nettest.h"
@@ -602,6 +603,365 @@ t_cc_reduction(void)
 		"ssthresh after one loss: newreno %.2f of flight, cubic %.2f of cwnd", reno, cubic);
 }
 
+/* --- the window's growth after one loss (RFC 5681 3.1, RFC 9438 4.2-4.5) --- */
+
+#define RFC_C		0.4	/* RFC 9438 4.2 */
+#define RFC_BETA	0.7	/* RFC 9438 4.6 */
+#define RFC_ALPHA	(3 * (1 - RFC_BETA) / (1 + RFC_BETA))	/* 4.3 */
+#define GROWTH_MAX	128
+
+/* One run: a sender that always has data, one segment dropped when cwnd
+ * first reaches loss_at segments, then cwnd read from NET_TCP_INFO once
+ * per RTT, half an RTT after the end of the recovery and every RTT on. */
+struct growth {
+	const char *cc;
+	uint32_t delay_us;		/* one way; no queue: the RTT is 2 * delay_us */
+	uint32_t loss_at;		/* segments */
+	int n;				/* samples */
+	struct net_tcp_info ti;		/* at the end: the loss event, mss, srtt */
+	double w[GROWTH_MAX];		/* cwnd in segments, (i + 1/2) RTTs after recovery */
+};
+
+static struct growth *gr;
+static int gr_cs, gr_ss, gr_dropped;
+
+/* Drops the first data segment sent once cwnd has reached loss_at. */
+static int
+drop_at_cwnd(struct wire *w, int from, uint8_t *f, size_t *len)
+{
+	const uint8_t *t;
+	size_t tl;
+	struct net_tcp_info ti;
+
+	if (from != WIRE_A || gr_dropped || !nt_tcp_of(f, *len, &t, &tl) ||
+	    tl <= (size_t)(t[12] >> 4) * 4)
+		return 1;
+	ti = nt_info(w, WIRE_A, gr_cs);
+	if (ti.cwnd < gr->loss_at * ti.mss)
+		return 1;
+	gr_dropped = 1;
+	return 0;
+}
+
+/* Keeps the sender's buffer full and the receiver's empty, so that only
+ * cwnd limits the sender (the modules grow cwnd only then, RFC 7661). */
+static int
+pump(struct wire *w)
+{
+	static uint8_t buf[65536];
+
+	while (net_send(w->ns[WIRE_A], gr_cs, buf, sizeof(buf), 0) > 0)
+		;
+	while (net_recv(w->ns[WIRE_B], gr_ss, buf, sizeof(buf), 0) > 0)
+		;
+	return 0;
+}
+
+static int
+pump_until_recovered(struct wire *w)
+{
+	struct net_tcp_info ti;
+
+	pump(w);
+	ti = nt_info(w, WIRE_A, gr_cs);
+	return ti.fast_rexmits > 0 && !ti.in_recovery;
+}
+
+/* Runs g; 0, or -1 if the connection or the one loss did not happen as
+ * planned. Without serialization every frame of a flight arrives at the
+ * same instant, so the samples sit half an RTT away from the bursts. */
+static int
+growth_run(struct growth *g, uint64_t seed)
+{
+	int ls, i, r = -1;
+	uint32_t rtt = 2 * g->delay_us;
+	struct net_tcp_info ti;
+
+	if (g->n > GROWTH_MAX)
+		return -1;
+	gr = g;
+	gr_dropped = 0;
+	wire_init(&W, seed);
+	W.bw_bps = 0;
+	W.qlimit = 0;
+	W.delay_us = g->delay_us;
+	tune_both("sndbuf=4194304 rcvbuf=4194304");
+	if (nt_connect(&W, 80, &ls, &gr_cs, &gr_ss) < 0 ||
+	    net_setsockopt(W.ns[WIRE_A], gr_cs, NET_IPPROTO_TCP, NET_TCP_CONGESTION,
+		g->cc, strlen(g->cc)) < 0)
+		goto out;
+	W.filter = drop_at_cwnd;
+	if (!wire_run(&W, 60000000, pump_until_recovered))
+		goto out;
+	wire_run(&W, rtt / 2, pump);
+	for (i = 0; i < g->n; i++) {
+		ti = nt_info(&W, WIRE_A, gr_cs);
+		g->w[i] = (double)ti.cwnd / ti.mss;
+		wire_run(&W, rtt, pump);
+	}
+	g->ti = nt_info(&W, WIRE_A, gr_cs);
+	if (g->ti.fast_rexmits == 1 && g->ti.rtos == 0)
+		r = 0;
+out:
+	wire_free(&W);
+	return r;
+}
+
+/* RFC 9438 4.2: W_cubic(t) in segments, t seconds into the epoch, after
+ * a loss at w_max segments (no earlier loss: no fast convergence). */
+static double
+rfc_w_cubic(double w_max, double t)
+{
+	double k = cbrt(w_max * (1 - RFC_BETA) / RFC_C);
+
+	return RFC_C * (t - k) * (t - k) * (t - k) + w_max;
+}
+
+/* RFC 9438 4.3: W_est n RTTs into the epoch, each RTT's ACKs covering a
+ * cwnd: alpha per RTT from beta * cwnd_prior, 1 per RTT once it has
+ * reached cwnd_prior. */
+static double
+rfc_w_est(double w_prior, double n)
+{
+	double w0 = RFC_BETA * w_prior, n1 = (w_prior - w0) / RFC_ALPHA;
+
+	return n <= n1 ? w0 + RFC_ALPHA * n : w_prior + (n - n1);
+}
+
+/* RFC 9438 4.4-4.5: cwnd follows the larger of the two. */
+static double
+rfc_cubic(const struct growth *g, int i)
+{
+	double w_prior = (double)g->ti.loss_cwnd / g->ti.mss, n = i + 0.5;
+
+	return fmax(rfc_w_cubic(w_prior, n * 2 * g->delay_us / 1e6),
+		rfc_w_est(w_prior, n));
+}
+
+/* RFC 5681 3.1: from ssthresh = FlightSize / 2, one SMSS per RTT. */
+static double
+rfc_reno(const struct growth *g, int i)
+{
+	return fmax((double)g->ti.loss_flight / 2 / g->ti.mss, 2) + i + 0.5;
+}
+
+/* Growth in segments from sample a to sample b. */
+static double
+grew(const struct growth *g, int a, int b)
+{
+	return g->w[b] - g->w[a];
+}
+
+/* How far cwnd may be from the RFC's curve at sample i: a segment for
+ * the rounding and phase of the steps; one RTT of the curve's growth,
+ * since cwnd reaches a target one RTT late (RFC 9438 4.4 aims at
+ * W(t+RTT); RFC 5681 steps once a cwnd is acknowledged); and 3% of the
+ * growth so far, since one RTT's ACKs cover the window of the RTT
+ * before, a little smaller than the cwnd that RFC 9438 4.3 divides by. */
+static double
+growth_tol(const struct growth *g, double (*model)(const struct growth *, int), int i)
+{
+	return 1 + fabs(model(g, i + 1) - model(g, i)) + 0.03 * fabs(model(g, i) - model(g, 0));
+}
+
+/* 0 if every sample is within growth_tol of the model, else -1 - i for
+ * the first sample i that is not; *worst: the largest distance. */
+static int
+growth_follows(const struct growth *g, double (*model)(const struct growth *, int),
+	double *worst)
+{
+	int i, bad = 0;
+	double d;
+
+	*worst = 0;
+	for (i = 0; i < g->n; i++) {
+		d = fabs(g->w[i] - model(g, i));
+		if (d > *worst)
+			*worst = d;
+		if (d > growth_tol(g, model, i) && !bad)
+			bad = -1 - i;
+	}
+	return bad;
+}
+
+/* With NT_VERBOSE: the loss, the samples and the model's values. */
+static void
+growth_show(const struct growth *g, double (*model)(const struct growth *, int))
+{
+	int i;
+
+	if (!getenv("NT_VERBOSE"))
+		return;
+	printf("    %s, RTT %u us (srtt %u), loss at cwnd %u, flight %u: ssthresh %u; cwnd/mss every RTT:\n   ",
+		g->cc, 2 * g->delay_us, g->ti.srtt_us, g->ti.loss_cwnd,
+		g->ti.loss_flight, g->ti.loss_ssthresh);
+	for (i = 0; i < g->n; i++)
+		printf(" %.1f%s", g->w[i], i % 16 == 15 ? "\n   " : "");
+	printf("\n    RFC:\n   ");
+	for (i = 0; i < g->n; i++)
+		printf(" %.1f%s", model(g, i), i % 16 == 15 ? "\n   " : "");
+	printf("\n");
+}
+
+/* NewReno: ssthresh = FlightSize / 2 at the loss, then at most one
+ * SMSS per RTT and, the sender being cwnd-limited throughout, at least
+ * 0.9 of one (the window steps once a cwnd's worth is acknowledged, and
+ * an RTT's ACKs cover slightly less than the cwnd of its end); the same
+ * slope in both halves: linear. */
+static void
+check_newreno(const struct growth *g)
+{
+	double mss = g->ti.mss, worst, d, dmax = 0, g1, g2;
+	int i, h = g->n / 2, bad;
+
+	CHECKV(fabs(g->ti.loss_ssthresh - fmax(g->ti.loss_flight / 2.0, 2 * mss)) <= mss,
+		"ssthresh %u after a loss at flight %u", g->ti.loss_ssthresh, g->ti.loss_flight);
+	for (i = 0; i + 1 < g->n; i++) {
+		d = g->w[i + 1] - g->w[i];
+		dmax = fmax(dmax, d);
+	}
+	g1 = grew(g, 0, h) / h;
+	g2 = grew(g, h, g->n - 1) / (g->n - 1 - h);
+	bad = growth_follows(g, rfc_reno, &worst);
+	printf("    newreno: per RTT %.3f then %.3f segments, at most %.2f in one RTT; "
+		"at most %.2f segments from RFC 5681\n", g1, g2, dmax, worst);
+	CHECKV(dmax <= 1.0 + 1e-9, "%.2f segments in one RTT", dmax);
+	CHECKV(g1 >= 0.9 && g1 <= 1.0 && g2 >= 0.9 && g2 <= 1.0, "%.3f, %.3f", g1, g2);
+	CHECKV(bad == 0, "sample %d: cwnd %.1f, RFC %.1f", -1 - bad,
+		g->w[-1 - bad], rfc_reno(g, -1 - bad));
+}
+
+/* The sample nearest to t seconds into the epoch. */
+static int
+growth_at(const struct growth *g, double t)
+{
+	int i = (int)floor(t * 1e6 / (2 * g->delay_us));
+
+	return i < 0 ? 0 : i >= g->n ? g->n - 1 : i;
+}
+
+/* CUBIC in its cubic region: ssthresh = 0.7 cwnd at the loss, the curve of
+ * RFC 9438 4.2, back at W_max at t = K, concave before and convex after
+ * (every RTT's increment no larger than the last before K, no smaller
+ * after, to a tenth of a segment of rounding; and by thirds of K). */
+static void
+check_cubic(const struct growth *g)
+{
+	double w_max = (double)g->ti.loss_cwnd / g->ti.mss, k, worst, th[6];
+	double rise = 0, fall = 0, d0, d1;
+	int i, ik, bad, j;
+
+	CHECKV(fabs(g->ti.loss_ssthresh - RFC_BETA * g->ti.loss_cwnd) <= g->ti.mss,
+		"ssthresh %u after a loss at cwnd %u", g->ti.loss_ssthresh, g->ti.loss_cwnd);
+	k = cbrt(w_max * (1 - RFC_BETA) / RFC_C);
+	ik = growth_at(g, k);
+	CHECKV(2 * ik + 4 < g->n, "K %.2f s is past the samples", k);
+	for (i = 0; i + 2 < g->n; i++) {
+		d0 = g->w[i + 1] - g->w[i];
+		d1 = g->w[i + 2] - g->w[i + 1];
+		if (i + 2 <= ik)
+			rise = fmax(rise, d1 - d0);
+		else if (i >= ik)
+			fall = fmax(fall, d0 - d1);
+	}
+	for (j = 0; j < 6; j++)
+		th[j] = grew(g, growth_at(g, j * k / 3), growth_at(g, (j + 1) * k / 3));
+	bad = growth_follows(g, rfc_cubic, &worst);
+	printf("    cubic: W_max %.1f, K %.2f s, cwnd %.1f at K; growth by thirds of K "
+		"%.1f %.1f %.1f | %.1f %.1f %.1f; at most %.2f segments from RFC 9438\n",
+		w_max, k, g->w[ik], th[0], th[1], th[2], th[3], th[4], th[5], worst);
+	CHECKV(fabs(g->w[ik] - w_max) <= 0.01 * w_max, "cwnd %.1f at K, W_max %.1f",
+		g->w[ik], w_max);
+	CHECKV(rise <= 0.1 && fall <= 0.1, "increments rise by %.2f before K, fall by %.2f after",
+		rise, fall);
+	CHECK(th[0] > th[1] && th[1] > th[2] && th[3] < th[4] && th[4] < th[5]);
+	CHECKV(bad == 0, "sample %d: cwnd %.1f, RFC %.1f", -1 - bad,
+		g->w[-1 - bad], rfc_cubic(g, -1 - bad));
+}
+
+/* CUBIC in its Reno-friendly region (short RTT, small window): cwnd is
+ * W_est, which grows by alpha a RTT until it has reached cwnd_prior and
+ * by one SMSS after (RFC 9438 4.3), within 10% (see check_newreno). */
+static void
+check_friendly(const struct growth *g)
+{
+	double w_prior = (double)g->ti.loss_cwnd / g->ti.mss, worst, a1, a2;
+	int n1 = (int)((1 - RFC_BETA) * w_prior / RFC_ALPHA), bad;
+
+	CHECKV(n1 >= 8 && n1 + 18 < g->n, "W_est reaches cwnd_prior after %d RTTs", n1);
+	a1 = grew(g, 1, n1 - 1) / (n1 - 2);
+	a2 = grew(g, n1 + 2, g->n - 1) / (g->n - 3 - n1);
+	bad = growth_follows(g, rfc_cubic, &worst);
+	printf("    cubic, Reno-friendly: per RTT %.3f segments (alpha %.3f) for %d RTTs, "
+		"then %.3f (1); at most %.2f segments from RFC 9438\n",
+		a1, RFC_ALPHA, n1, a2, worst);
+	CHECKV(a1 >= 0.9 * RFC_ALPHA && a1 <= RFC_ALPHA && a2 >= 0.9 && a2 <= 1.0,
+		"%.3f, %.3f", a1, a2);
+	CHECKV(bad == 0, "sample %d: cwnd %.1f, RFC %.1f", -1 - bad,
+		g->w[-1 - bad], rfc_cubic(g, -1 - bad));
+}
+
+/* Where the RFCs put CUBIC's curve above NewReno's by more than both
+ * tolerances, the stack's CUBIC is above its NewReno (and the other way
+ * round); the two runs met the same loss. */
+static void
+check_cubic_above(const struct growth *reno, const struct growth *cubic)
+{
+	int i, above = 0, below = 0;
+	double m;
+
+	CHECK(reno->ti.loss_cwnd == cubic->ti.loss_cwnd && reno->n == cubic->n);
+	for (i = 0; i < reno->n; i++) {
+		m = growth_tol(reno, rfc_reno, i) + growth_tol(cubic, rfc_cubic, i);
+		if (rfc_cubic(cubic, i) - rfc_reno(reno, i) > m) {
+			CHECKV(cubic->w[i] > reno->w[i], "%d RTTs: cubic %.1f, newreno %.1f",
+				i, cubic->w[i], reno->w[i]);
+			above++;
+		} else if (rfc_reno(reno, i) - rfc_cubic(cubic, i) > m) {
+			CHECKV(cubic->w[i] < reno->w[i], "%d RTTs: cubic %.1f, newreno %.1f",
+				i, cubic->w[i], reno->w[i]);
+			below++;
+		}
+	}
+	printf("    cubic above newreno at %d of %d RTTs, as RFC 9438 says (below at %d)\n",
+		above, reno->n, below);
+	CHECK(above >= reno->n / 2);
+}
+
+/* The stack measured the wire's RTT (within 10%): its RTT, in the
+ * modules' formulas, is the one the samples are apart. */
+static int
+srtt_is_rtt(const struct growth *g)
+{
+	return fabs(g->ti.srtt_us - 2.0 * g->delay_us) <= 0.1 * 2 * g->delay_us;
+}
+
+/* After one loss, cwnd over time, from NET_TCP_INFO, against the RFCs'
+ * formulas: NewReno adds one SMSS per RTT from FlightSize / 2 (RFC 5681
+ * 3.1); CUBIC follows W_cubic (RFC 9438 4.2-4.5) at a 100 ms RTT, where
+ * K = 5.3 s, and W_est (4.3) at a 2 ms RTT. The loss meets a window of
+ * about 200 segments, then 36. */
+static void
+t_cc_growth(void)
+{
+	struct growth reno = { .cc = "newreno", .delay_us = 50000, .loss_at = 100, .n = 112 };
+	struct growth cubic = { .cc = "cubic", .delay_us = 50000, .loss_at = 100, .n = 112 };
+	struct growth friendly = { .cc = "cubic", .delay_us = 1000, .loss_at = 20, .n = 60 };
+
+	CHECK(growth_run(&reno, 40) == 0 && growth_run(&cubic, 40) == 0 &&
+		growth_run(&friendly, 40) == 0);
+	growth_show(&reno, rfc_reno);
+	growth_show(&cubic, rfc_cubic);
+	growth_show(&friendly, rfc_cubic);
+	CHECKV(srtt_is_rtt(&reno) && srtt_is_rtt(&cubic) && srtt_is_rtt(&friendly),
+		"srtt %u %u %u: the samples are not an RTT apart",
+		reno.ti.srtt_us, cubic.ti.srtt_us, friendly.ti.srtt_us);
+	check_newreno(&reno);
+	check_cubic(&cubic);
+	check_friendly(&friendly);
+	check_cubic_above(&reno, &cubic);
+}
+
 /* An application's own congestion control. */
 static void fixed_init(struct tcp_cc *cc) { cc->cwnd = 4 * cc->mss; cc->ssthresh = cc->cwnd; }
 static void fixed_ack(struct tcp_cc *cc, uint32_t acked) { (void)cc; (void)acked; }
@@ -764,6 +1124,7 @@ const struct nt_case tcp_cases[] = {
 	{ "tcp_delack", t_delack },
 	{ "tcp_initial_window", t_initial_window },
 	{ "tcp_cc_reduction", t_cc_reduction },
+	{ "tcp_cc_growth", t_cc_growth },
 	{ "tcp_cc_register", t_cc_register },
 	{ "tcp_simultaneous", t_simultaneous },
 	{ "tcp_refused", t_refused },
