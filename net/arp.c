@@ -15,14 +15,21 @@
 #define ARP_RETRY_US	(1000000ULL)		/* between requests */
 #define ARP_TRIES	3
 
+/* The entry for ip, or NULL. The last one found is tried first: a bulk
+ * transfer sends to one neighbour and should not scan the table. */
 static struct arp_entry *
 arp_find(struct netstack *ns, uint32_t ip)
 {
 	int i;
 
-	for (i = 0; i < NET_ARP_SLOTS; i++)
-		if (ns->ns_arp[i].ae_ip == ip)
+	if (ns->ns_arp[ns->ns_arp_last].ae_ip == ip)
+		return &ns->ns_arp[ns->ns_arp_last];
+	for (i = 0; i < NET_ARP_SLOTS; i++) {
+		if (ns->ns_arp[i].ae_ip == ip) {
+			ns->ns_arp_last = (uint16_t)i;
 			return &ns->ns_arp[i];
+		}
+	}
 	return NULL;
 }
 

@@ -32,7 +32,9 @@
 #define IP_ANY		0u
 #define IP_BROADCAST	0xffffffffu
 
-#define NET_ARP_SLOTS	32
+#define NET_ARP_SLOTS	256	/* a full table evicts (arp_alloc): 32 let a SYN flood
+				 * from 150 on-link addresses push out a real
+				 * peer's entry, and its SYN-ACK waited for ARP */
 #define NET_REASS_SLOTS	4
 #define NET_CC_SLOTS	8
 
@@ -103,6 +105,7 @@ struct netstack {
 	uint8_t ns_tx[NET_FRAME_MAX];		/* the one frame being built */
 	uint16_t ns_ip_id;			/* next IP identification */
 	struct arp_entry ns_arp[NET_ARP_SLOTS];
+	uint16_t ns_arp_last;			/* index arp_find tries first */
 	uint64_t ns_arp_next;			/* next ARP timer run */
 	struct ip_reass ns_reass[NET_REASS_SLOTS];
 	uint64_t ns_icmp_err_time;		/* ICMP error rate limit: token time */
