@@ -32,9 +32,8 @@
 #define IP_ANY		0u
 #define IP_BROADCAST	0xffffffffu
 
-#define NET_ARP_SLOTS	256	/* a full table evicts (arp_alloc): 32 let a SYN flood
-				 * from 150 on-link addresses push out a real
-				 * peer's entry, and its SYN-ACK waited for ARP */
+#define NET_ARP_SLOTS	256	/* a full one evicts (arp_victim): a SYN flood
+				 * from 150 on-link addresses fits */
 #define NET_REASS_SLOTS	4
 #define NET_CC_SLOTS	8
 
@@ -63,6 +62,7 @@ struct arp_entry {
 	uint8_t ae_state;		/* ARP_INCOMPLETE, ARP_RESOLVED */
 	uint8_t ae_tries;		/* requests sent while incomplete */
 	uint64_t ae_expire;		/* resolved: when it goes stale; incomplete: next request */
+	uint64_t ae_used;		/* created, or last sent through (eviction order) */
 	struct arp_held *ae_hold;	/* frames waiting for the answer (RFC 1122 2.3.2.2) */
 	uint16_t ae_nheld;
 };
