@@ -1,7 +1,9 @@
 /*
  * ARP for IPv4 over Ethernet (RFC 826), with the cache rules of RFC 1122
  * 2.3.2: entries time out, unresolved ones are retried a few times and
- * then given up, and one frame per neighbour waits for the answer.
+ * then given up, and a few frames per neighbour wait for the answer. A
+ * full table gives up the least recently used resolved entry first
+ * (arp_victim).
  */
 #include "net/netpriv.h"
 
@@ -15,14 +17,21 @@
 #define ARP_RETRY_US	(1000000ULL)		/* between requests */
 #define ARP_TRIES	3
 
+/* The entry for ip, or NULL. The last one found is tried first: a bulk
+ * transfer sends to one neighbour and should not scan the table. */
 static struct arp_entry *
 arp_find(struct netstack *ns, uint32_t ip)
 {
 	int i;
 
-	for (i = 0; i < NET_ARP_SLOTS; i++)
-		if (ns->ns_arp[i].ae_ip == ip)
+	if (ns->ns_arp[ns->ns_arp_last].ae_ip == ip)
+		return &ns->ns_arp[ns->ns_arp_last];
+	for (i = 0; i < NET_ARP_SLOTS; i++) {
+		if (ns->ns_arp[i].ae_ip == ip) {
+			ns->ns_arp_last = (uint16_t)i;
 			return &ns->ns_arp[i];
+		}
+	}
 	return NULL;
 }
 
@@ -45,26 +54,44 @@ arp_clear(struct arp_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* A free entry for ip, evicting the one that expires first if all are
- * taken. */
+/*
+ * The entry a new neighbour takes when none is free: the resolved (or
+ * stale) one used least recently, else the unresolved one asked for
+ * first. An unresolved entry holds frames whose answer is on its way;
+ * evicting by expiry (as this did) took it before any resolved one, so
+ * SYN-ACKs to a flood's resolving neighbours pushed a real client's
+ * entry out while its SYN-ACK waited in it.
+ */
 static struct arp_entry *
-arp_alloc(struct netstack *ns, uint32_t ip)
+arp_victim(struct netstack *ns)
 {
-	struct arp_entry *e = NULL;
+	struct arp_entry *lru = NULL, *oldest = NULL;
 	int i;
 
 	for (i = 0; i < NET_ARP_SLOTS; i++) {
 		struct arp_entry *c = &ns->ns_arp[i];
-		if (c->ae_ip == 0) {
-			e = c;
-			break;
+		if (c->ae_ip == 0)
+			return c;
+		if (c->ae_state != ARP_INCOMPLETE) {
+			if (lru == NULL || c->ae_used < lru->ae_used)
+				lru = c;
+		} else if (oldest == NULL || c->ae_used < oldest->ae_used) {
+			oldest = c;
 		}
-		if (e == NULL || c->ae_expire < e->ae_expire)
-			e = c;
 	}
+	return lru ? lru : oldest;
+}
+
+/* An entry for ip, its state for the caller to set. */
+static struct arp_entry *
+arp_alloc(struct netstack *ns, uint32_t ip)
+{
+	struct arp_entry *e = arp_victim(ns);
+
 	ns->ns_stats.arp_drop_queue += e->ae_nheld;
 	arp_clear(e);
 	e->ae_ip = ip;
+	e->ae_used = netglue_now_us();
 	return e;
 }
 
@@ -169,8 +196,10 @@ arp_output(struct netstack *ns, uint8_t *frame, size_t len, uint32_t nh)
 		return eth_output(ns, frame, len, NULL, ETH_TYPE_IP);
 	now = netglue_now_us();
 	e = arp_find(ns, nh);
-	if (e && (e->ae_state == ARP_RESOLVED || e->ae_state == ARP_STALE))
+	if (e && (e->ae_state == ARP_RESOLVED || e->ae_state == ARP_STALE)) {
+		e->ae_used = now;
 		return eth_output(ns, frame, len, e->ae_mac, ETH_TYPE_IP);
+	}
 	/* RFC 1122 2.3.2.2: keep the frames (a few). Copy them before
 	 * the request is built: that reuses the frame buffer. */
 	if (e == NULL) {

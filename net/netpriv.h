@@ -32,7 +32,8 @@
 #define IP_ANY		0u
 #define IP_BROADCAST	0xffffffffu
 
-#define NET_ARP_SLOTS	32
+#define NET_ARP_SLOTS	256	/* a full one evicts (arp_victim): a SYN flood
+				 * from 150 on-link addresses fits */
 #define NET_REASS_SLOTS	4
 #define NET_CC_SLOTS	8
 
@@ -61,6 +62,7 @@ struct arp_entry {
 	uint8_t ae_state;		/* ARP_INCOMPLETE, ARP_RESOLVED */
 	uint8_t ae_tries;		/* requests sent while incomplete */
 	uint64_t ae_expire;		/* resolved: when it goes stale; incomplete: next request */
+	uint64_t ae_used;		/* created, or last sent through (eviction order) */
 	struct arp_held *ae_hold;	/* frames waiting for the answer (RFC 1122 2.3.2.2) */
 	uint16_t ae_nheld;
 };
@@ -103,6 +105,7 @@ struct netstack {
 	uint8_t ns_tx[NET_FRAME_MAX];		/* the one frame being built */
 	uint16_t ns_ip_id;			/* next IP identification */
 	struct arp_entry ns_arp[NET_ARP_SLOTS];
+	uint16_t ns_arp_last;			/* index arp_find tries first */
 	uint64_t ns_arp_next;			/* next ARP timer run */
 	struct ip_reass ns_reass[NET_REASS_SLOTS];
 	uint64_t ns_icmp_err_time;		/* ICMP error rate limit: token time */

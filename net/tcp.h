@@ -227,7 +227,7 @@ uint32_t tcp_ms(struct netstack *ns);
 void tcp_set_mss(struct tcpcb *tp, uint16_t peer_mss, int have_peer_mss);
 uint8_t tcp_pick_wscale(uint32_t rcvbuf);
 /* Pending error for the app; the state predicates for socket.c */
-int tcp_prepare_passive(struct tcpcb *tp);
+void tcp_prepare_passive(struct tcpcb *tp);
 int tcp_usr_connect(struct tcpcb *tp, uint32_t faddr, uint16_t fport);
 int tcp_usr_listen(struct tcpcb *tp, int backlog);
 void tcp_usr_shutdown_wr(struct tcpcb *tp);

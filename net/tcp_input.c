@@ -264,10 +264,7 @@ tcp_in_listen(struct tcpcb *lp, struct tcp_seg *s)
 	tp->fport = s->sport;
 	tp->t_parent = lp;
 	tp->t_flags |= TF_PASSIVE;
-	if (tcp_prepare_passive(tp) < 0) {
-		tcp_free(tp);
-		return;
-	}
+	tcp_prepare_passive(tp);
 	tp->irs = s->seq;
 	tp->rcv_nxt = s->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
@@ -607,6 +604,11 @@ tcp_in_ack(struct tcpcb *tp, struct tcp_seg *s)
 			NSTAT(tp->t_ns, tcp_drop_backlog);
 			return -1;	/* the peer will retransmit it */
 		}
+		/* a passive open's rings come now (tcp_prepare_passive);
+		 * without them stay in SYN-RECEIVED: our SYN-ACK's
+		 * retransmission draws the ACK again */
+		if (tcp_buffers(tp) < 0)
+			return -1;
 		tcp_established(tp, s, s->wnd << tp->snd_wscale);
 		if (tp->t_parent) {
 			struct tcpcb *lp = tp->t_parent, **pp = &lp->t_acceptq;

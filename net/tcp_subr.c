@@ -35,18 +35,26 @@ tcp_newtcb(struct netstack *ns, const struct tcp_tune *tune)
 	return tp;
 }
 
+/* Sizes the rings as the tuning asks, without allocating them: enough
+ * to advertise a window and pick a window scale. */
+static void
+tcp_size_buffers(struct tcpcb *tp)
+{
+	if (tp->sb_buf == NULL)
+		tp->sb_cap = tp->t_tune.sndbuf;
+	if (tp->rb_buf == NULL)
+		tp->rb_cap = tp->t_tune.rcvbuf;
+}
+
 /* Allocates the rings the tuning asks for (once). -NET_ENOMEM */
 int
 tcp_buffers(struct tcpcb *tp)
 {
-	if (tp->sb_buf == NULL) {
-		tp->sb_cap = tp->t_tune.sndbuf;
+	tcp_size_buffers(tp);
+	if (tp->sb_buf == NULL)
 		tp->sb_buf = netglue_alloc(tp->sb_cap);
-	}
-	if (tp->rb_buf == NULL) {
-		tp->rb_cap = tp->t_tune.rcvbuf;
+	if (tp->rb_buf == NULL)
 		tp->rb_buf = netglue_alloc(tp->rb_cap);
-	}
 	if (tp->sb_buf == NULL || tp->rb_buf == NULL) {
 		NSTAT(tp->t_ns, tcp_nomem);
 		return -NET_ENOMEM;
@@ -302,19 +310,18 @@ tcp_init_cc(struct tcpcb *tp)
 	tp->snd_recover = tp->iss;	/* RFC 6582 3.2: recover starts at ISS */
 }
 
-/* Common set-up of a connection about to send its SYN or SYN-ACK. */
-static int
+/* Common set-up of a connection about to send its SYN or SYN-ACK; its
+ * rings are sized (tcp_size_buffers), not necessarily allocated. */
+static void
 tcp_prepare_open(struct tcpcb *tp)
 {
-	if (tcp_buffers(tp) < 0)
-		return -NET_ENOMEM;
+	tcp_size_buffers(tp);
 	tp->iss = tcp_new_isn(tp->t_ns, tp->laddr, tp->lport, tp->faddr, tp->fport);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->sb_seq = tp->iss + 1;
 	tp->snd_recover = tp->iss;
 	tp->t_mss_offer = tcp_mss_offer(tp);
 	tp->rcv_wscale = tp->t_tune.wscale ? tcp_pick_wscale(tp->rb_cap) : 0;
-	return 0;
 }
 
 /* OPEN, active (RFC 9293 3.10.1). */
@@ -341,8 +348,9 @@ tcp_usr_connect(struct tcpcb *tp, uint32_t faddr, uint16_t fport)
 		return -NET_EADDRINUSE;
 	tp->faddr = faddr;
 	tp->fport = fport;
-	if (tcp_prepare_open(tp) < 0)
+	if (tcp_buffers(tp) < 0)
 		return -NET_ENOMEM;
+	tcp_prepare_open(tp);
 	tp->t_error = 0;
 	tcp_set_state(tp, TCPS_SYN_SENT);
 	NSTAT(ns, tcp_connects);
@@ -350,11 +358,19 @@ tcp_usr_connect(struct tcpcb *tp, uint32_t faddr, uint16_t fport)
 	return -NET_EINPROGRESS;
 }
 
-/* Passive set-up of a new connection from a SYN (tcp_input.c). */
-int
+/*
+ * Passive set-up of a new connection from a SYN (tcp_input.c). An embryo
+ * gets no rings: they are allocated when the handshake completes
+ * (tcp_in_ack), so a half-open connection costs its control block only.
+ * RFC 4987 3.3: a SYN flood then cannot tie up sndbuf + rcvbuf per
+ * spoofed SYN, and answering a SYN does not map and zero half a
+ * megabyte, which made the stack drain a flood's frames so slowly that
+ * the kernel dropped a real client's SYN behind them.
+ */
+void
 tcp_prepare_passive(struct tcpcb *tp)
 {
-	return tcp_prepare_open(tp);
+	tcp_prepare_open(tp);
 }
 
 /* OPEN, passive. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "grade/net/nettest.h"
 #include "net/cc.h"
+#include "net/host/hostglue.h"
 
 static struct wire W;
 
@@ -136,6 +137,7 @@ static struct seen last_seen[2];	/* last TCP segment from each side */
 static int count_data[2], count_pure_ack[2], count_rst[2];
 static int drop_all;			/* the filter drops everything */
 static int drop_dir = -1;		/* ... or everything from this side */
+static int drop_tcp_dir = -1;		/* ... or the TCP segments from this side */
 
 static void
 reset_counts(void)
@@ -146,6 +148,7 @@ reset_counts(void)
 	memset(count_rst, 0, sizeof(count_rst));
 	drop_all = 0;
 	drop_dir = -1;
+	drop_tcp_dir = -1;
 }
 
 static int
@@ -160,6 +163,8 @@ sniff(struct wire *w, int from, uint8_t *f, size_t *len)
 		return 0;
 	if (!nt_tcp_of(f, *len, &t, &tl))
 		return 1;
+	if (drop_tcp_dir == from)
+		return 0;
 	off = (size_t)(t[12] >> 4) * 4;
 	s->sport = (uint16_t)(t[0] << 8 | t[1]);
 	s->dport = (uint16_t)(t[2] << 8 | t[3]);
@@ -192,12 +197,12 @@ csum16(const uint8_t *p, size_t n, uint32_t sum)
 
 /* A TCP segment as if `from` had sent it (addresses, MACs, checksums). */
 static void
-inject_tcp(int from, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-	uint8_t flags, const char *data)
+inject_tcp_src(int from, uint32_t src, uint16_t sport, uint16_t dport, uint32_t seq,
+	uint32_t ack, uint8_t flags, const char *data)
 {
 	uint8_t f[1514];
 	size_t dl = data ? strlen(data) : 0, tl = 20 + dl;
-	uint32_t src = WIRE_ADDR(from), dst = WIRE_ADDR(1 - from), sum;
+	uint32_t dst = WIRE_ADDR(1 - from), sum;
 	uint8_t *ip = f + 14, *t = ip + 20;
 
 	memset(f, 0, sizeof(f));
@@ -230,6 +235,14 @@ inject_tcp(int from, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	t[16] = (uint8_t)(sum >> 8);
 	t[17] = (uint8_t)sum;
 	wire_inject(&W, from, f, 14 + 20 + tl);
+}
+
+/* A segment from side `from`'s address to the other side. */
+static void
+inject_tcp(int from, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const char *data)
+{
+	inject_tcp_src(from, WIRE_ADDR(from), sport, dport, seq, ack, flags, data);
 }
 
 static int
@@ -399,20 +412,25 @@ t_keepalive(void)
 }
 
 /* Thousands of SYNs whose SYN-ACKs go nowhere: the SYN queue stays
- * bounded and a real client is served afterwards. */
+ * bounded, its embryos hold no buffers (RFC 4987 3.3: a control block
+ * each, not sndbuf + rcvbuf), and a real client is served afterwards on
+ * its first SYN (the oldest embryo makes room), well before its 1 s RTO. */
 static void
 t_synflood(void)
 {
-	int ls, cs, ss, i, n, embryos = 0;
+	int ls, cs, ss = -1, i, n, embryos = 0;
 	struct net_sockdesc d[2048];
 	struct net_sockaddr a = { 0, 80 };
+	uint64_t held;
 
 	wire_init(&W, 24);
 	reset_counts();
 	W.filter = sniff;
 	ls = net_socket(W.ns[1], NET_SOCK_STREAM);
 	CHECK(net_bind(W.ns[1], ls, &a) == 0 && net_listen(W.ns[1], ls, 8) == 0);
-	drop_dir = 1;		/* B's answers are lost */
+	idle(10000);
+	held = hostglue_bytes_in_use();
+	drop_tcp_dir = 1;	/* B's SYN-ACKs are lost (its ARP is not) */
 	for (i = 0; i < 5000; i++) {
 		inject_tcp(0, (uint16_t)(10000 + i), 80, (uint32_t)wire_rand(&W), 0, 0x02, NULL);
 		if (i % 50 == 0)
@@ -424,14 +442,92 @@ t_synflood(void)
 		embryos += d[i].tcp_state == 3;
 	CHECKV(embryos <= 16, "%d embryos", embryos);
 	CHECK(nt_stat(&W, 1, "tcp_drop_synq") > 4000);
-	drop_dir = -1;
+	held = hostglue_bytes_in_use() - held;
+	CHECKV(held < (uint64_t)embryos * 4096, "%d embryos hold %lu bytes", embryos,
+	       (unsigned long)held);
+	drop_tcp_dir = -1;
 	cs = net_socket(W.ns[0], NET_SOCK_STREAM);
 	a.addr = WIRE_ADDR(1);
 	CHECK(net_connect(W.ns[0], cs, &a) == -NET_EINPROGRESS);
-	for (i = 0; i < 500 && (ss = net_accept(W.ns[1], ls, NULL)) < 0; i++)
+	for (i = 0; i < 50 && (ss = net_accept(W.ns[1], ls, NULL)) < 0; i++)
 		idle(10000);
-	CHECK(ss >= 0);
+	CHECKV(ss >= 0 && nt_info(&W, 0, cs).rexmits == 0,
+	       "accepted %d after %d ms", ss, i * 10);
 	CHECK(state_of(0, cs) == 4);
+	wire_free(&W);
+}
+
+/* Answers B's ARP requests for every address but A's, as a router doing
+ * proxy ARP would (the flood's neighbours then resolve and fill B's table
+ * with resolved entries), and loses what B sends to them. */
+static int
+proxy_arp(struct wire *w, int from, uint8_t *f, size_t *len)
+{
+	static const uint8_t a_addr[4] = { 10, 0, 0, 1 };
+	uint8_t r[42];
+
+	if (from != WIRE_B || *len < 42 || f[12] != 0x08)
+		return 1;
+	if (f[13] == 0x00)		/* IPv4: what is not for A goes nowhere */
+		return memcmp(f + 30, a_addr, 4) == 0;
+	if (f[13] != 0x06 || f[21] != 1 || memcmp(f + 38, a_addr, 4) == 0)
+		return 1;
+	memcpy(r, f + 6, 6);				/* to B */
+	memcpy(r + 6, "\x02\0\0\0\0\x99", 6);
+	memcpy(r + 12, f + 12, 8);			/* type, hw/proto, lengths */
+	r[20] = 0;
+	r[21] = 2;					/* reply */
+	memcpy(r + 22, "\x02\0\0\0\0\x99", 6);
+	memcpy(r + 28, f + 38, 4);			/* the address asked for */
+	memcpy(r + 32, f + 22, 10);			/* B's MAC and address */
+	wire_inject(w, WIRE_A, r, sizeof(r));
+	return 1;
+}
+
+/* SYNs to B's port 80 from the addresses after A's and B's, from the
+ * first'th on, paced so that each one's ARP is answered before the next
+ * comes. */
+static void
+inject_flood(int first, int n)
+{
+	for (int i = first; i < first + n; i++) {
+		inject_tcp_src(0, WIRE_ADDR(2 + i), (uint16_t)(10000 + i), 80,
+			       (uint32_t)wire_rand(&W), 0, 0x02, NULL);
+		idle(100);
+	}
+}
+
+/* SYNs from 600 on-link addresses (B's network is a /16 here) that
+ * resolve (proxy ARP), more than B's ARP table holds, a real client
+ * connecting in the middle: its entry has been pushed out by then, and
+ * while its SYN-ACK waits in a new one for A's answer the flood's
+ * neighbours must not push that out too. (Evicting by expiry they did:
+ * the client was served only on its SYN retransmitted a second later.) */
+static void
+t_synflood_neighbours(void)
+{
+	int ls, cs, ss = -1, ls0, cs0, ss0, i;
+	struct net_sockaddr a = { 0, 80 };
+
+	wire_init(&W, 26);
+	reset_counts();
+	W.filter = proxy_arp;
+	CHECK(net_configure(W.ns[1], "mask=255.255.0.0", NULL) == 0);
+	CHECK(nt_connect(&W, 81, &ls0, &cs0, &ss0) == 0);	/* B knows A */
+	ls = net_socket(W.ns[1], NET_SOCK_STREAM);
+	CHECK(net_bind(W.ns[1], ls, &a) == 0 && net_listen(W.ns[1], ls, 1024) == 0);
+	inject_flood(0, 300);
+	idle(10000);
+	cs = net_socket(W.ns[0], NET_SOCK_STREAM);
+	a.addr = WIRE_ADDR(1);
+	CHECK(net_connect(W.ns[0], cs, &a) == -NET_EINPROGRESS);
+	idle(1500);		/* the client's SYN is in, its SYN-ACK waits */
+	inject_flood(300, 300);
+	for (i = 0; i < 50 && (ss = net_accept(W.ns[1], ls, NULL)) < 0; i++)
+		idle(10000);
+	CHECKV(ss >= 0 && nt_info(&W, 0, cs).rexmits == 0,
+	       "accepted %d after %d ms", ss, i * 10);
+	CHECK(nt_stat(&W, 1, "arp_request_tx") >= 600);
 	wire_free(&W);
 }
 
@@ -1120,6 +1216,7 @@ const struct nt_case tcp_cases[] = {
 	{ "tcp_persist", t_persist },
 	{ "tcp_keepalive", t_keepalive },
 	{ "tcp_synflood", t_synflood },
+	{ "tcp_synflood_neighbours", t_synflood_neighbours },
 	{ "tcp_nagle_per_socket", t_nagle },
 	{ "tcp_delack", t_delack },
 	{ "tcp_initial_window", t_initial_window },

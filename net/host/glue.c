@@ -45,16 +45,42 @@ netglue_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Each block carries its size in front, so that the tests can tell what
+ * the stack holds (hostglue_bytes_in_use). */
+#define GLUE_HDR	16		/* keeps the block 16-byte aligned */
+
+static uint64_t bytes_in_use;
+
 void *
 netglue_alloc(size_t n)
 {
-	return calloc(1, n ? n : 1);
+	uint8_t *p = calloc(1, GLUE_HDR + (n ? n : 1));
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	bytes_in_use += n;
+	return p + GLUE_HDR;
 }
 
 void
-netglue_free(void *p)
+netglue_free(void *q)
 {
+	uint8_t *p = q;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	p -= GLUE_HDR;
+	memcpy(&n, p, sizeof(n));
+	bytes_in_use -= n;
 	free(p);
+}
+
+uint64_t
+hostglue_bytes_in_use(void)
+{
+	return bytes_in_use;
 }
 
 /* splitmix64 */

@@ -14,5 +14,7 @@ void hostglue_set_clock(uint64_t (*now_us)(void));
 void hostglue_set_seed(uint64_t seed);
 /* Log lines go to stderr when non-zero (default: $NET_LOG set). */
 void hostglue_set_verbose(int on);
+/* Bytes the stacks have allocated and not freed. */
+uint64_t hostglue_bytes_in_use(void);
 
 #endif
