@@ -19,6 +19,7 @@
  * the listen queue.
  */
 #include "netapp.h"
+#include <poll.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include "kern/abi/archive.h"
@@ -27,9 +28,11 @@
 #define OUT_CHUNK	(32 * 1024)
 #define WORKERS_MAX	56	/* the fd table has 64 descriptors */
 #define IDLE_TIMEOUT_S	30	/* a keep-alive connection that says nothing */
+#define IDLE_YIELD_MS	1000	/* ... while other connections wait: see wait_request */
 
 struct conn {
 	int s;
+	int listener;			/* to see whether others wait */
 	char req[REQ_MAX + 1];
 	size_t have;			/* bytes in req */
 	uint8_t out[OUT_CHUNK];
@@ -343,6 +346,27 @@ respond(struct conn *c, struct request *rq)
 	return have_fs ? serve_file(c, rq) : serve_archive(c, rq);
 }
 
+/*
+ * Waits until c's next request starts to arrive: true when there is
+ * something to read (or an error or end to see), false to give the
+ * worker up. A connection that says nothing keeps its worker for
+ * IDLE_TIMEOUT_S, but only IDLE_YIELD_MS when another connection waits to
+ * be accepted: the workers are fewer than the clients, and one whose
+ * FIN or RST never arrived (a frame lost in a burst) would otherwise hold
+ * a worker that live clients need for the whole timeout.
+ */
+static bool
+wait_request(struct conn *c)
+{
+	struct pollfd p[2] = { { c->s, POLLIN, 0 }, { c->listener, POLLIN, 0 } };
+	int r = poll(p, 1, IDLE_YIELD_MS);
+
+	if (r != 0)
+		return true;		/* data, end, or an error recv reports */
+	r = poll(p, 2, IDLE_TIMEOUT_S * 1000 - IDLE_YIELD_MS);
+	return r > 0 && p[0].revents != 0;
+}
+
 /* Serves one connection until it closes or asks to. */
 static void
 serve_conn(struct conn *c)
@@ -358,6 +382,8 @@ serve_conn(struct conn *c)
 	setsockopt(c->s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->have = 0;
 	for (;;) {
+		if (c->have == 0 && !wait_request(c))
+			return;
 		if ((n = read_head(c)) <= 0) {
 			if (n < 0 && c->have > 0) {
 				memset(&rq, 0, sizeof(rq));
@@ -390,6 +416,7 @@ worker(void *arg)
 		fprintf(stderr, "httpd: no memory for a worker\n");
 		return NULL;
 	}
+	c->listener = l;
 	for (;;) {
 		if ((c->s = accept(l, NULL, NULL)) < 0) {
 			fprintf(stderr, "httpd: accept: %s\n", strerror(errno));
