@@ -129,7 +129,8 @@ class CrashTest(Test):
                 if exited:
                     break
         finally:
-            vm.kill()
+            # what the workload said before the kill counts, read or not
+            out += vm.kill().decode(errors="replace").replace("\r", "")
             with open(base + ".work.log", "w") as f:
                 f.write(out)
             for p in (boot, boot + ".lock"):

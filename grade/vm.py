@@ -153,13 +153,30 @@ class QemuRun:
         return "qemu exited with status %d" % rc
 
     def kill(self):
+        """Kills the emulator; returns the serial output it wrote before
+        dying that nobody had read yet (a reader that lags behind, on a
+        loaded host, would otherwise lose the last lines)."""
+        rest = b""
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
         if self.proc:
             self.proc.wait()
+            rest = self._drain_stdout()
             for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
                 f.close()
         self.sel.close()
+        return rest
+
+    def _drain_stdout(self):
+        """What is left in the serial pipe of a dead emulator, to EOF."""
+        if not any(k.data == "out" for k in self.sel.get_map().values()):
+            return b""
+        rest, fd = b"", self.proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return rest
+            rest += chunk
 
 
 class BochsRun:
