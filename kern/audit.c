@@ -57,16 +57,35 @@ audit_report(const char *fmt, ...)
 	return 1;
 }
 
-void
-audit_pin(struct page *pg)
+/* The seen[] record of pg, or NULL (reported) if pg is no page. */
+static struct seen *
+seen_of(const struct page *pg, const char *binding)
 {
-	seen[pg - pages].pins++;
+	if (pg < pages || pg >= pages + npages) {
+		audit_report("%s holds %p, which is no page of RAM", binding, pg);
+		return NULL;
+	}
+	return &seen[pg - pages];
 }
 
-void
+int
+audit_pin(struct page *pg)
+{
+	struct seen *s = seen_of(pg, "a binding");
+
+	if (s)
+		s->pins++;
+	return s == NULL;
+}
+
+int
 audit_registered(struct page *pg)
 {
-	seen[pg - pages].registered++;
+	struct seen *s = seen_of(pg, "the registry");
+
+	if (s)
+		s->registered++;
+	return s == NULL;
 }
 
 bool
@@ -117,7 +136,8 @@ count_mappings(void)
 		if (envs[i].pml4)
 			for (int slot = 0; slot < UEXPORTS_SLOT; slot++)
 				if (envs[i].pml4[slot] & PTE_P)
-					n += count_level(KADDR(envs[i].pml4[slot] & PTE_ADDR_MASK), 3);
+					n += count_level(KADDR(envs[i].pml4[slot] & PTE_ADDR_MASK),
+							 3);
 	return n;
 }
 
@@ -194,7 +214,7 @@ check_pages(void)
 	}
 	for (int i = 0; i < NENV; i++)
 		if (live_env(envs[i].id) && envs[i].ex->pages != charged[i])
-			n += audit_report("env [%08x]: page count %lu, but %lu pages are charged to it",
+			n += audit_report("env [%08x]: page count %lu, but %lu pages charged to it",
 					  envs[i].id, (unsigned long)envs[i].ex->pages,
 					  (unsigned long)charged[i]);
 	if (nfree != page_free_count())
@@ -337,7 +357,8 @@ pokes_devices(struct poke *p)
 	for (int s = 0; s < BCACHE_SLOTS; s++)
 		if (bcache_slot(s)->flags) {
 			struct page *pg = bcache_page(s);
-			p[n++] = POKE("registered page flag", pg->flags, pg->flags & ~PAGE_REGISTERED);
+			p[n++] = POKE("registered page flag", pg->flags,
+				      pg->flags & ~PAGE_REGISTERED);
 			break;
 		}
 	return n;

@@ -33,8 +33,10 @@ void audit_init(void);		/* at boot, after pmap_init */
 /* One problem: printed (prefixed "audit: ") when the audit is verbose.
  * Returns 1, so that a check can count with `n += audit_report(...)`. */
 int audit_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void audit_pin(struct page *pg);	/* a binding holds one pin on pg */
-void audit_registered(struct page *pg);	/* the buffer-cache registry holds pg */
+/* A binding holds one pin on pg; the registry holds pg. Each returns 1
+ * (and reports) if pg is no page of RAM, else 0. */
+int audit_pin(struct page *pg);
+int audit_registered(struct page *pg);
 bool audit_env_live(const struct env *e);	/* not free, not a zombie */
 
 #endif

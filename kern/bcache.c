@@ -211,8 +211,8 @@ audit_entry(int i)
 	if (x->ppn >= npages)
 		return n + audit_report("bcache: slot %d: page %lx beyond RAM", i,
 					(unsigned long)x->ppn);
-	audit_pin(&pages[x->ppn]);
-	audit_registered(&pages[x->ppn]);
+	n += audit_pin(&pages[x->ppn]);
+	n += audit_registered(&pages[x->ppn]);
 	if (page_ex[x->ppn].kind != PAGEK_USER)
 		n += audit_report("bcache: slot %d: page %lx is kind %u", i,
 				  (unsigned long)x->ppn, page_ex[x->ppn].kind);

@@ -397,16 +397,27 @@ audit_entry_ok(const struct blockmap *m, uint64_t b, const struct blk_entry *e)
 	return entry_ok(m, b, e);
 }
 
-/* The map's geometry against its export, its pages. */
+/* Can the map be read at all: its own slot, a sane size, every map
+ * page an export page in RAM? (Else the entries are not looked at.) */
+static bool
+audit_readable(struct disk *d, const struct blockmap *m)
+{
+	if (m != &maps[d->id] || m->npages > BLKMAP_MAX_PAGES ||
+	    m->nblocks > (uint64_t)m->npages * BLK_ENTRIES_PER_BLOCK ||
+	    m->data_start >= m->nblocks)
+		return false;
+	for (uint32_t k = 0; k < m->npages; k++)
+		if (m->ppn[k] >= npages || page_ex[m->ppn[k]].kind != PAGEK_EXPORT)
+			return false;
+	return true;
+}
+
+/* The map's size and rover against its export. */
 static int
 audit_geometry(struct disk *d, const struct blockmap *m)
 {
 	int n = 0;
 
-	if (m != &maps[d->id] || m->npages > BLKMAP_MAX_PAGES ||
-	    m->nblocks > (uint64_t)m->npages * BLK_ENTRIES_PER_BLOCK ||
-	    m->data_start >= m->nblocks)
-		return audit_report("blockmap %s: geometry broken", d->ex->name);
 	if (d->ex->nblocks != m->nblocks || d->ex->data_start != m->data_start)
 		n += audit_report("blockmap %s: export says %lu blocks from %lu, map %lu from %lu",
 				  d->ex->name, (unsigned long)d->ex->nblocks,
@@ -415,10 +426,6 @@ audit_geometry(struct disk *d, const struct blockmap *m)
 	if (m->rover < m->data_start || m->rover >= m->nblocks)
 		n += audit_report("blockmap %s: rover %lu outside the data blocks", d->ex->name,
 				  (unsigned long)m->rover);
-	for (uint32_t k = 0; k < m->npages; k++)
-		if (m->ppn[k] >= npages || page_ex[m->ppn[k]].kind != PAGEK_EXPORT)
-			n += audit_report("blockmap %s: map page %u is not an export page",
-					  d->ex->name, k);
 	return n;
 }
 
@@ -433,10 +440,11 @@ blockmap_audit(struct disk *d)
 {
 	struct blockmap *m = d->map;
 	uint64_t nfree = 0, bad = 0, end;
-	int n = audit_geometry(d, m);
+	int n;
 
-	if (n && (m != &maps[d->id] || m->data_start >= m->nblocks))
-		return n;
+	if (!audit_readable(d, m))
+		return audit_report("blockmap %s: broken geometry or map pages", d->ex->name);
+	n = audit_geometry(d, m);
 	end = (uint64_t)m->npages * BLK_ENTRIES_PER_BLOCK;
 	for (uint64_t b = 0; b < end; b++) {
 		const struct blk_entry *e = entry(m, b);

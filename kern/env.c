@@ -517,11 +517,12 @@ audit_free_stack(void)
 	for (int k = 0; k < env_nfree; k++) {
 		struct env *e = env_free_list[k];
 		if (e < envs || e >= envs + NENV) {
-			n += audit_report("env: free-slot stack entry %d points outside the table", k);
+			n += audit_report("env: free-slot stack entry %d outside the table", k);
 			continue;
 		}
 		if (stacked[e - envs])
-			n += audit_report("env slot %ld: on the free-slot stack twice", (long)(e - envs));
+			n += audit_report("env slot %ld: on the free-slot stack twice",
+					  (long)(e - envs));
 		stacked[e - envs] = true;
 		if (e->status != ENV_FREE)
 			n += audit_report("env [%08x]: %s but on the free-slot stack", e->id,

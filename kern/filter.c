@@ -510,7 +510,8 @@ audit_leaf_has(int32_t node, int id)
 {
 	int32_t f = nodes[node].leaves;
 
-	for (int k = 0; f >= 0 && f < NIC_FILTERS_MAX && k < NIC_FILTERS_MAX; k++, f = slots[f].leaf_next)
+	for (int k = 0; f >= 0 && f < NIC_FILTERS_MAX && k < NIC_FILTERS_MAX;
+	     k++, f = slots[f].leaf_next)
 		if (f == id)
 			return true;
 	return false;
@@ -526,15 +527,18 @@ audit_slot(int id)
 	int32_t node;
 
 	if (s->nic < 0 || s->nic >= NIC_MAX || s->chan < 0 || s->chan >= NIC_CHAN_MAX)
-		return audit_report("filter %d: nic %d channel %d out of range", id, s->nic, s->chan);
+		return audit_report("filter %d: nic %d channel %d out of range", id, s->nic,
+				    s->chan);
 	if (filter_check(&s->f, &canon) < 0 || memcmp(&canon, &s->f, sizeof(canon)))
 		return audit_report("filter %d: not a checked, canonical filter", id);
-	if (fex[id].chan != s->chan || fex[id].flags != s->f.flags || fex[id].natoms != s->f.natoms ||
+	if (fex[id].chan != s->chan || fex[id].flags != s->f.flags ||
+	    fex[id].natoms != s->f.natoms ||
 	    memcmp(fex[id].atom, s->f.atom, sizeof(fex[id].atom)))
 		return audit_report("filter %d: its export differs from it", id);
 	node = audit_leaf_node(s);
 	if (node < 0 || !audit_leaf_has(node, id))
-		return audit_report("filter %d: not where its atoms lead in nic%d's tree", id, s->nic);
+		return audit_report("filter %d: not where its atoms lead in nic%d's tree",
+				    id, s->nic);
 	return 0;
 }
 
@@ -563,7 +567,8 @@ filter_audit(void)
 		n += audit_slot(id);
 	}
 	for (int32_t node = 0; node < nnodes; node++)
-		for (int32_t f = nodes[node].leaves; f >= 0 && f < NIC_FILTERS_MAX && leaves <= used;
+		for (int32_t f = nodes[node].leaves;
+		     f >= 0 && f < NIC_FILTERS_MAX && leaves <= used;
 		     f = slots[f].leaf_next)
 			leaves++;
 	if (leaves != used)

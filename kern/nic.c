@@ -974,7 +974,7 @@ audit_chan_waiter(struct chan *c, int *timed)
 		return 0;
 	*timed += c->wait_deadline != 0;
 	if (w != c->owner || w->status != ENV_NOT_RUNNABLE || w->ex->wait != WAIT_NIC)
-		return audit_report("nic: channel %ld: its waiter [%08x] is not its owner blocked in a wait",
+		return audit_report("nic: channel %ld: waiter [%08x] is not its owner, blocked",
 				    (long)(c - chans), w->id);
 	return 0;
 }
@@ -997,15 +997,36 @@ audit_chan_open(struct chan *c, int *timed)
 	if ((void *)c->rx != page2kva(c->ring_pg[0]) || (void *)c->tx != page2kva(c->ring_pg[1]) ||
 	    (void *)c->bq != page2kva(c->ring_pg[2]))
 		n += audit_report("nic: channel %d: ring views are not its ring pages", id);
-	if (c->buf_tail - c->buf_head > NIC_BUFQ_SIZE || c->ex->rx_bufs != c->buf_tail - c->buf_head)
+	if (c->buf_tail - c->buf_head > NIC_BUFQ_SIZE ||
+	    c->ex->rx_bufs != c->buf_tail - c->buf_head)
 		n += audit_report("nic: channel %d: holds %u donated pages, exports %u", id,
 				  c->buf_tail - c->buf_head, c->ex->rx_bufs);
 	else
 		for (uint32_t b = c->buf_head; b != c->buf_tail; b++)
 			n += audit_chan_page(c, c->buf[b % NIC_BUFQ_SIZE].pg, "donated page");
 	if (((c->flags & NIC_CHAN_DEFAULT) != 0) != (c->nic->ex->default_chan == id))
-		n += audit_report("nic: channel %d: default flag and the NIC's default disagree", id);
+		n += audit_report("nic: channel %d: default flag and NIC default disagree", id);
 	return n + audit_chan_tx(c) + audit_chan_waiter(c, timed);
+}
+
+/* Channel c, open or closed; counts it on its NIC's nchan[]. */
+static int
+audit_chan(struct chan *c, uint32_t nfilters, int *nchan, int *timed)
+{
+	int n = 0;
+
+	if (!c->open && (c->ex->owner || c->waiter))
+		return audit_report("nic: channel %ld: closed but owned or waited on",
+				    (long)(c - chans));
+	if (!c->open)
+		return 0;
+	n = audit_chan_open(c, timed);
+	if (c->nic >= nics && c->nic < nics + nnics)
+		nchan[c->nic->id]++;
+	if (c->ex->nfilters != nfilters)
+		n += audit_report("nic: channel %ld: exports %u filters, has %u", (long)(c - chans),
+				  c->ex->nfilters, nfilters);
+	return n;
 }
 
 /* A device: its receive pages are the kernel's; frames in flight pin
@@ -1016,22 +1037,23 @@ audit_device(struct nic *n, const int *nchan, const int *nfilt)
 	int p = 0;
 
 	for (int i = 0; i < n->rx_slots; i++) {
-		const struct page_export *x = page2ex(n->rx_page[i]);
-		if (x->kind != PAGEK_KERNEL)
-			p += audit_report("nic%d: rx slot %d holds a page of kind %u", n->id, i, x->kind);
+		struct page *pg = n->rx_page[i];
+		if (pg < pages || pg >= pages + npages || page2ex(pg)->kind != PAGEK_KERNEL)
+			p += audit_report("nic%d: rx slot %d holds no kernel page", n->id, i);
 	}
 	if (n->txq_tail - n->txq_head > NIC_TXQ_MAX)
 		p += audit_report("nic%d: %u frames in flight", n->id, n->txq_tail - n->txq_head);
 	else
 		for (uint32_t t = n->txq_head; t != n->txq_tail; t++)
 			if (n->txq[t % NIC_TXQ_MAX].pg)
-				audit_pin(n->txq[t % NIC_TXQ_MAX].pg);
+				p += audit_pin(n->txq[t % NIC_TXQ_MAX].pg);
 	if (n->ex->nchan != (uint32_t)nchan[n->id] || n->ex->nfilters != (uint32_t)nfilt[n->id])
 		p += audit_report("nic%d: exports %u channels %u filters, has %d and %d", n->id,
 				  n->ex->nchan, n->ex->nfilters, nchan[n->id], nfilt[n->id]);
 	if (n->ex->default_chan >= NIC_CHAN_MAX ||
 	    (n->ex->default_chan >= 0 && !chans[n->ex->default_chan].open))
-		p += audit_report("nic%d: default channel %d is not open", n->id, n->ex->default_chan);
+		p += audit_report("nic%d: default channel %d is not open", n->id,
+				  n->ex->default_chan);
 	return p;
 }
 
@@ -1074,23 +1096,12 @@ nic_audit(void)
 	for (int i = 0; i < NIC_CHAN_MAX; i++)
 		chan_filters[i] = 0;
 	n = audit_filters(nfilt, chan_filters);
-	for (int i = 0; i < NIC_CHAN_MAX; i++) {
-		struct chan *c = &chans[i];
-		if (!c->open) {
-			if (c->ex->owner || c->waiter)
-				n += audit_report("nic: channel %d: closed but has an owner or a waiter", i);
-			continue;
-		}
-		n += audit_chan_open(c, &timed);
-		if (c->nic >= nics && c->nic < nics + nnics)
-			nchan[c->nic->id]++;
-		if (c->ex->nfilters != chan_filters[i])
-			n += audit_report("nic: channel %d: exports %u filters, has %u", i,
-					  c->ex->nfilters, chan_filters[i]);
-	}
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		n += audit_chan(&chans[i], chan_filters[i], nchan, &timed);
 	for (int i = 0; i < nnics; i++)
 		n += audit_device(&nics[i], nchan, nfilt);
 	if (timed != timed_waiters)
-		n += audit_report("nic: %d timed waiters, but the count says %d", timed, timed_waiters);
+		n += audit_report("nic: %d timed waiters, but the count says %d", timed,
+				  timed_waiters);
 	return n;
 }

@@ -436,7 +436,8 @@ audit_runq_members(int len)
 			n += audit_report("env [%08x]: off the run queue but linked", e->id);
 	}
 	if (flagged != len)
-		n += audit_report("sched: %d envs flagged on the run queue, %d on it", flagged, len);
+		n += audit_report("sched: %d envs flagged on the run queue, %d on it",
+				  flagged, len);
 	return n;
 }
 
@@ -456,7 +457,7 @@ audit_cpus(void)
 		const struct env *e = cpus[i].env;
 		envid_t want = e ? e->id : 0;
 		if (e && (!cpus[i].started || e < envs || e >= envs + NENV)) {
-			n += audit_report("cpu%d: runs an env, but is not started or the env is none", i);
+			n += audit_report("cpu%d: not started, or runs no env of the table", i);
 			continue;
 		}
 		if (e)

@@ -145,7 +145,7 @@ slice_audit(void)
 			if (!id)
 				continue;
 			if (c >= ncpu || !cpus[c].started)
-				n += audit_report("slice: cpu%d slot %d owned by %08x, but the CPU is not up",
+				n += audit_report("slice: cpu%d slot %d owned by %08x, CPU not up",
 						  c, s, id);
 			if (id < 0 || e->id != id || !audit_env_live(e))
 				n += audit_report("slice: cpu%d slot %d owned by %08x, no live env",

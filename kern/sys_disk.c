@@ -800,16 +800,16 @@ audit_op(struct disk_op *op)
 		return audit_report("disk op %d: %u pages, %u requests, %d pending", i,
 				    op->npages, op->nreqs, op->pending);
 	for (uint32_t k = 0; k < op->npages; k++) {
-		if (op->bounce && page2ex(op->pg[k])->kind != PAGEK_KERNEL)
-			n += audit_report("disk op %d: bounce page %lx is kind %u", i,
-					  (unsigned long)page2ppn(op->pg[k]), page2ex(op->pg[k])->kind);
+		struct page *pg = op->pg[k];
 		if (!op->bounce)
-			audit_pin(op->pg[k]);
+			n += audit_pin(pg);
+		else if (pg < pages || pg >= pages + npages || page2ex(pg)->kind != PAGEK_KERNEL)
+			n += audit_report("disk op %d: bounce page %u is no kernel page", i, k);
 	}
 	if (op->kind == OP_FILL) {
 		int slot = bcache_lookup(op->disk->id, op->block);
 		if (slot < 0 || !(bcache_slot(slot)->flags & BCACHE_BUSY))
-			n += audit_report("disk op %d: fills disk %d block %lu, not registered busy",
+			n += audit_report("disk op %d: fills disk %d block %lu, not busy",
 					  i, op->disk->id, (unsigned long)op->block);
 	}
 	return n;
@@ -826,10 +826,10 @@ audit_disk_waiter(const struct env *e, int busy)
 	if (waiters[e - envs].id != e->id)
 		return audit_report("env [%08x]: blocked in a disk call, not listed", e->id);
 	if (op && (op < ops || op >= ops + NOPS || !op->busy || op->env != e->id))
-		return audit_report("env [%08x]: waits for a disk operation that is not its own in flight",
+		return audit_report("env [%08x]: waits for no disk operation of its own",
 				    e->id);
 	if (!op && (nrestart == 0 || busy == 0))
-		return audit_report("env [%08x]: waits to restart a disk call, with nothing to wake it",
+		return audit_report("env [%08x]: waits to restart, nothing will wake it",
 				    e->id);
 	return 0;
 }
@@ -848,7 +848,8 @@ disk_ops_audit(void)
 	for (int i = 0; i < NOPS; i++) {
 		if (!ops[i].busy) {
 			if (ops[i].npages)
-				n += audit_report("disk op %d: idle but holds %u pages", i, ops[i].npages);
+				n += audit_report("disk op %d: idle but holds %u pages", i,
+						  ops[i].npages);
 			continue;
 		}
 		busy++;
