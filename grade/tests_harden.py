@@ -49,7 +49,8 @@ AUDIT_KINDS = ("page map count", "page pin count", "env page count",
                "env exported status", "env exported parent",
                "run queue membership", "revocations pending", "slots owned",
                "CPU running export", "NIC channel count", "NIC filter count",
-               "disk free-block count", "registered page flag")
+               "disk free-block count", "registered page flag",
+               "registry entry flags")
 TESTS.append(Test(
     "audit-selftest", cmdline="init=auditself", cpus=2, timeout=90,
     qemu_args=virtio(image("auditself", mib=16)),

@@ -356,9 +356,11 @@ pokes_devices(struct poke *p)
 		}
 	for (int s = 0; s < BCACHE_SLOTS; s++)
 		if (bcache_slot(s)->flags) {
+			struct bcache_export *x = bcache_slot(s);
 			struct page *pg = bcache_page(s);
 			p[n++] = POKE("registered page flag", pg->flags,
 				      pg->flags & ~PAGE_REGISTERED);
+			p[n++] = POKE("registry entry flags", x->flags, x->flags | 0x80);
 			break;
 		}
 	return n;

@@ -203,7 +203,7 @@ audit_entry(int i)
 	if ((x->flags & ~(BCACHE_VALID | BCACHE_BUSY | BCACHE_DIRTY)) ||
 	    (state != BCACHE_VALID && state != BCACHE_BUSY) ||
 	    (state == BCACHE_BUSY && (x->flags & BCACHE_DIRTY)))
-		n += audit_report("bcache: slot %d: flags %#x", i, x->flags);
+		n += audit_report("bcache: slot %d: flags 0x%x", i, x->flags);
 	if (bcache_lookup(x->disk, x->block) != i)
 		n += audit_report("bcache: slot %d: a search for disk %u block %lu finds slot %d",
 				  i, x->disk, (unsigned long)x->block,
