@@ -6,7 +6,8 @@ pass their own (sysfuzz CALLS WORKERS SEED)."""
 import os
 import re
 
-from testlib import Test, expect
+from testlib import Test, expect, expect_all
+from tests_disk import image, virtio
 
 REJECT = [r"sysfuzz: FAIL", r"killed by the kernel: .*sysfuzz: worker"]
 
@@ -38,6 +39,29 @@ TESTS.append(Test("page-poison", cmdline="init=poison", cpus=2, timeout=60,
                       expect(r"^poison: ok"),
                       expect(r"^poison: kernel page audit ok"),
                   ]))
+
+# The kernel audit can fail: KDEBUG_AUDIT_SELFTEST breaks one invariant
+# of each kind (pages, envs, run queue, revocation, slices, NIC, disk
+# map, registry) and the audit must catch each. The guest has a NIC and
+# a disk with an ownership map, so that bindings of every kind exist
+# while the audit runs clean first.
+AUDIT_KINDS = ("page map count", "page pin count", "env page count",
+               "env exported status", "env exported parent",
+               "run queue membership", "revocations pending", "slots owned",
+               "CPU running export", "NIC channel count", "NIC filter count",
+               "disk free-block count", "registered page flag",
+               "registry entry flags")
+TESTS.append(Test(
+    "audit-selftest", cmdline="init=auditself", cpus=2, timeout=90,
+    qemu_args=virtio(image("auditself", mib=16)),
+    reject=[r"auditself: FAIL", r"audit selftest: .*NOT caught"], steps=[
+        expect(r"^auditself: bindings: nic channel yes, registered block yes, slot yes"),
+        expect(r"^audit: ok, 0 problems"),
+        expect_all(*[r"^audit selftest: %s: caught" % k for k in AUDIT_KINDS]),
+        expect(r"^audit selftest: %d breakages, all caught" % len(AUDIT_KINDS)),
+        expect(r"^auditself: ok"),
+        expect(r"^auditself: kernel page audit ok"),
+    ]))
 
 # Revocation by the abort protocol (kern/revoke.c): a child that gives
 # pages back in time, one that does not and loses them to the kernel;

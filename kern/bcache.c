@@ -16,6 +16,9 @@
 #include "export.h"
 #include "sched.h"
 #include "assert.h"
+#include "audit.h"
+#include "disk.h"
+#include "blockmap.h"
 #include "abi/error.h"
 
 #define BCACHE_MAX	(BCACHE_SLOTS * 3 / 4)
@@ -183,4 +186,62 @@ bcache_drop_range(int disk, uint64_t start, uint64_t n)
 		else
 			i++;
 	}
+}
+
+/* Entry i (in use): sane flags, found by a search, its page a user page
+ * the registry holds (declared to the page audit), its block an
+ * allocated block of a disk with a map (sys_disk_free drops the
+ * registrations of the blocks it frees; BM_MAP refuses reserved ones). */
+static int
+audit_entry(int i)
+{
+	const struct bcache_export *x = &table[i];
+	uint16_t state = x->flags & (BCACHE_VALID | BCACHE_BUSY);
+	struct disk *d = disk_get(x->disk);
+	int n = 0;
+
+	if ((x->flags & ~(BCACHE_VALID | BCACHE_BUSY | BCACHE_DIRTY)) ||
+	    (state != BCACHE_VALID && state != BCACHE_BUSY) ||
+	    (state == BCACHE_BUSY && (x->flags & BCACHE_DIRTY)))
+		n += audit_report("bcache: slot %d: flags 0x%x", i, x->flags);
+	if (bcache_lookup(x->disk, x->block) != i)
+		n += audit_report("bcache: slot %d: a search for disk %u block %lu finds slot %d",
+				  i, x->disk, (unsigned long)x->block,
+				  bcache_lookup(x->disk, x->block));
+	if (x->ppn >= npages)
+		return n + audit_report("bcache: slot %d: page %lx beyond RAM", i,
+					(unsigned long)x->ppn);
+	n += audit_pin(&pages[x->ppn]);
+	n += audit_registered(&pages[x->ppn]);
+	if (page_ex[x->ppn].kind != PAGEK_USER)
+		n += audit_report("bcache: slot %d: page %lx is kind %u", i,
+				  (unsigned long)x->ppn, page_ex[x->ppn].kind);
+	if (!d || !d->map || blockmap_check(d, 0, x->block, 1, BM_MAP) < 0)
+		n += audit_report("bcache: slot %d: disk %u block %lu is not an allocated block",
+				  i, x->disk, (unsigned long)x->block);
+	return n;
+}
+
+/*
+ * The registry: every entry is sane, reachable by a search (so no block
+ * is registered twice) and holds its page and block as the binding says;
+ * the count of entries in use is right. Returns the problems found. Big
+ * kernel lock held.
+ */
+int
+bcache_audit(void)
+{
+	int n = 0, used = 0;
+
+	for (int i = 0; i < BCACHE_SLOTS; i++)
+		if (table[i].flags) {
+			used++;
+			n += audit_entry(i);
+		}
+	if (used != nused || nused > BCACHE_MAX)
+		n += audit_report("bcache: %d entries in use, the count says %d (at most %d)",
+				  used, nused, BCACHE_MAX);
+	if (hand < 0 || hand >= BCACHE_SLOTS)
+		n += audit_report("bcache: clock hand %d outside the table", hand);
+	return n;
 }

@@ -28,5 +28,6 @@ void bcache_remove(int slot);
 bool bcache_make_room(void);		/* drop one idle registration */
 bool bcache_range_busy(int disk, uint64_t start, uint64_t n);
 void bcache_drop_range(int disk, uint64_t start, uint64_t n);
+int bcache_audit(void);			/* kern/audit.h */
 
 #endif

@@ -16,6 +16,7 @@
 #include "console.h"
 #include "string.h"
 #include "assert.h"
+#include "audit.h"
 #include "abi/error.h"
 
 static struct blockmap maps[NDISK];
@@ -383,4 +384,83 @@ blockmap_take_dirty(struct disk *d, uint32_t *cursor, uint32_t max, uint64_t *bl
 	*n = last - k + 1;
 	*cursor = end;
 	return true;
+}
+
+/* A block's entry as the map keeps it: the kernel's blocks reserved;
+ * the others free (all zero), allocated (entry_ok), or reserved by
+ * check_entries because they were malformed at boot. */
+static bool
+audit_entry_ok(const struct blockmap *m, uint64_t b, const struct blk_entry *e)
+{
+	if (b >= m->data_start && e->flags == BLKF_RESERVED)
+		return e->owner == 0 && e->mode == 0;
+	return entry_ok(m, b, e);
+}
+
+/* Can the map be read at all: its own slot, a sane size, every map
+ * page an export page in RAM? (Else the entries are not looked at.) */
+static bool
+audit_readable(struct disk *d, const struct blockmap *m)
+{
+	if (m != &maps[d->id] || m->npages > BLKMAP_MAX_PAGES ||
+	    m->nblocks > (uint64_t)m->npages * BLK_ENTRIES_PER_BLOCK ||
+	    m->data_start >= m->nblocks)
+		return false;
+	for (uint32_t k = 0; k < m->npages; k++)
+		if (m->ppn[k] >= npages || page_ex[m->ppn[k]].kind != PAGEK_EXPORT)
+			return false;
+	return true;
+}
+
+/* The map's size and rover against its export. */
+static int
+audit_geometry(struct disk *d, const struct blockmap *m)
+{
+	int n = 0;
+
+	if (d->ex->nblocks != m->nblocks || d->ex->data_start != m->data_start)
+		n += audit_report("blockmap %s: export says %lu blocks from %lu, map %lu from %lu",
+				  d->ex->name, (unsigned long)d->ex->nblocks,
+				  (unsigned long)d->ex->data_start, (unsigned long)m->nblocks,
+				  (unsigned long)m->data_start);
+	if (m->rover < m->data_start || m->rover >= m->nblocks)
+		n += audit_report("blockmap %s: rover %lu outside the data blocks", d->ex->name,
+				  (unsigned long)m->rover);
+	return n;
+}
+
+/*
+ * The block-ownership map of d (DISK_READY): geometry and export agree,
+ * every entry is well formed, the entries past the last block are zero,
+ * and the exported free count is the number of free entries. Returns the
+ * problems found. Big kernel lock held.
+ */
+int
+blockmap_audit(struct disk *d)
+{
+	struct blockmap *m = d->map;
+	uint64_t nfree = 0, bad = 0, end;
+	int n;
+
+	if (!audit_readable(d, m))
+		return audit_report("blockmap %s: broken geometry or map pages", d->ex->name);
+	n = audit_geometry(d, m);
+	end = (uint64_t)m->npages * BLK_ENTRIES_PER_BLOCK;
+	for (uint64_t b = 0; b < end; b++) {
+		const struct blk_entry *e = entry(m, b);
+		if (b >= m->nblocks)
+			bad += e->flags || e->owner || e->mode;
+		else if (!audit_entry_ok(m, b, e))
+			bad++;
+		else
+			nfree += e->flags == 0;
+	}
+	if (bad)
+		n += audit_report("blockmap %s: %lu malformed entries", d->ex->name,
+				  (unsigned long)bad);
+	if (nfree != d->ex->free_blocks)
+		n += audit_report("blockmap %s: free count %lu, but %lu entries are free",
+				  d->ex->name, (unsigned long)d->ex->free_blocks,
+				  (unsigned long)nfree);
+	return n;
 }

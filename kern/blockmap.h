@@ -44,6 +44,7 @@ void blockmap_written(struct disk *d, uint64_t start, uint64_t n);
  * max-aligned chunk of max pages, marked clean (a change after this
  * marks it dirty again): its first map block on the disk, its pages and
  * its length. false when none is left. */
+int blockmap_audit(struct disk *d);	/* kern/audit.h; d is DISK_READY */
 bool blockmap_take_dirty(struct disk *d, uint32_t *cursor, uint32_t max, uint64_t *block,
 			 const uint32_t **ppn, uint32_t *n);
 

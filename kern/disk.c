@@ -13,6 +13,7 @@
 #include "string.h"
 #include "assert.h"
 #include "x86.h"
+#include "audit.h"
 #include "abi/error.h"
 
 #define DISK_SYNC_TIMEOUT_US	10000000	/* a boot-time request: 10 s */
@@ -287,4 +288,31 @@ disk_init(void)
 	bcache_init();
 	for (int i = 0; i < ndisks; i++)
 		blockmap_load(&disks[i]);
+}
+
+/*
+ * The disk table: each disk is its own slot and export, it has an
+ * ownership map exactly when it is DISK_READY, and that map is sound
+ * (blockmap_audit). The request queues are not looked at: interrupt
+ * handlers change them under their own locks. Returns the problems
+ * found. Big kernel lock held.
+ */
+int
+disk_audit(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < ndisks; i++) {
+		struct disk *d = &disks[i];
+		if (d->id != i || d->ex != &disk_ex[i]) {
+			n += audit_report("disk %d: not its own slot or export", i);
+			continue;
+		}
+		if ((d->ex->state == DISK_READY) != (d->map != NULL))
+			n += audit_report("disk %s: state %u, but %s a map", d->ex->name,
+					  d->ex->state, d->map ? "has" : "has no");
+		if (d->map)
+			n += blockmap_audit(d);
+	}
+	return n;
 }

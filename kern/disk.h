@@ -84,5 +84,7 @@ void disk_intr_end(void);			/* driver, end of its handler */
 void disk_reap(void);				/* under the big kernel lock */
 void disk_init(void);				/* after the drivers: load the maps */
 struct disk *disk_get(int id);			/* a registered disk or NULL */
+int disk_audit(void);				/* kern/audit.h */
+int disk_ops_audit(void);			/* kern/sys_disk.c; kern/audit.h */
 
 #endif

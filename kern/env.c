@@ -22,6 +22,7 @@
 #include "nic.h"
 #include "revoke.h"
 #include "upcall.h"
+#include "audit.h"
 #include "fpu.h"
 #include "cpu.h"
 #include "lapic.h"
@@ -117,13 +118,20 @@ envid2env(envid_t id, struct env **out, bool must_be_descendant)
 	return 0;
 }
 
+/* The id slot idx has in its current generation. */
+static envid_t
+env_slot_id(int idx)
+{
+	return (envid_t)((env_generation[idx] << 10) | idx);
+}
+
 static envid_t
 env_next_id(int idx)
 {
 	/* Generation in the bits above ENVX, never 0 so ids stay positive
 	 * and nonzero; wraps after 2^21 uses of one slot. */
 	env_generation[idx] = env_generation[idx] % ((1u << 21) - 1) + 1;
-	return (envid_t)((env_generation[idx] << 10) | idx);
+	return env_slot_id(idx);
 }
 
 /*
@@ -403,4 +411,156 @@ env_run(struct env *e)
 	if (e->tf.vector == T_SYSCALL)
 		env_return_sysret(&e->tf);
 	env_return_iret(&e->tf);
+}
+
+/* --- the audit (kern/audit.h) --- */
+
+/* A free slot: id 0, no parent, no address space. */
+static int
+audit_free_slot(const struct env *e)
+{
+	int n = 0;
+
+	if (e->id != 0)
+		n += audit_report("env slot %ld: free but has id %08x", (long)(e - envs), e->id);
+	if (e->parent || e->pml4)
+		n += audit_report("env slot %ld: free but has a parent or an address space",
+				  (long)(e - envs));
+	return n;
+}
+
+/* The parent of e (not free): a live env, as env_orphan_children and
+ * env_end keep it; a zombie always has one (else it was freed at once). */
+static int
+audit_parent(const struct env *e)
+{
+	const struct env *p = e->parent;
+	int n = 0;
+
+	if (p && (p < envs || p >= envs + NENV || !audit_env_live(p)))
+		n += audit_report("env [%08x]: parent is not a live env", e->id);
+	else if (e->ex->parent != (p ? p->id : 0))
+		n += audit_report("env [%08x]: exported parent %08x, but it is %08x",
+				  e->id, e->ex->parent, p ? p->id : 0);
+	if (e->status == ENV_ZOMBIE && !p)
+		n += audit_report("env [%08x]: zombie with no parent to reap it", e->id);
+	return n;
+}
+
+/* A slot in use: its id, address space, parent, wait state. */
+static int
+audit_used_slot(const struct env *e)
+{
+	int i = e - envs, n = 0;
+	bool live = e->status != ENV_ZOMBIE;
+
+	if (e->id != env_slot_id(i))
+		n += audit_report("env slot %d: id %08x, but its generation says %08x",
+				  i, e->id, env_slot_id(i));
+	if (live != (e->pml4 != NULL))
+		n += audit_report("env [%08x]: %s %s an address space", e->id,
+				  env_status_name(e->status), live ? "without" : "with");
+	if (!live && e->ex->pages)
+		n += audit_report("env [%08x]: zombie still charged %lu pages", e->id,
+				  (unsigned long)e->ex->pages);
+	if (live && e->dying && e->status != ENV_RUNNING)
+		n += audit_report("env [%08x]: dying but %s, not running elsewhere", e->id,
+				  env_status_name(e->status));
+	if (e->status != ENV_NOT_RUNNABLE && e->ex->wait != WAIT_NONE)
+		n += audit_report("env [%08x]: %s but waits (%u)", e->id,
+				  env_status_name(e->status), e->ex->wait);
+	return n + audit_parent(e);
+}
+
+/* Protected control transfers: a callee's caller waits for its answer,
+ * and every env waiting for an answer is the caller of exactly one. */
+static int
+audit_pct(void)
+{
+	static uint16_t callees[NENV];
+	int n = 0;
+
+	for (int i = 0; i < NENV; i++)
+		callees[i] = 0;
+	for (int i = 0; i < NENV; i++) {
+		const struct env *c = envs[i].pct_caller;
+		if (!c)
+			continue;
+		if (c < envs || c >= envs + NENV || c->status != ENV_NOT_RUNNABLE ||
+		    c->ex->wait != WAIT_PCT_REPLY)
+			n += audit_report("env [%08x]: its caller is not waiting for its answer",
+					  envs[i].id);
+		else
+			callees[c - envs]++;
+	}
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_PCT_REPLY &&
+		    callees[i] != 1)
+			n += audit_report("env [%08x]: waits for an answer from %u callees",
+					  envs[i].id, callees[i]);
+	return n;
+}
+
+/* The free-slot stack holds each free slot once and nothing else. */
+static int
+audit_free_stack(void)
+{
+	static bool stacked[NENV];
+	int n = 0, nfree = 0;
+
+	if (env_nfree < 0 || env_nfree > NENV)
+		return audit_report("env: free-slot stack holds %d", env_nfree);
+	for (int i = 0; i < NENV; i++) {
+		stacked[i] = false;
+		nfree += envs[i].status == ENV_FREE;
+	}
+	for (int k = 0; k < env_nfree; k++) {
+		struct env *e = env_free_list[k];
+		if (e < envs || e >= envs + NENV) {
+			n += audit_report("env: free-slot stack entry %d outside the table", k);
+			continue;
+		}
+		if (stacked[e - envs])
+			n += audit_report("env slot %ld: on the free-slot stack twice",
+					  (long)(e - envs));
+		stacked[e - envs] = true;
+		if (e->status != ENV_FREE)
+			n += audit_report("env [%08x]: %s but on the free-slot stack", e->id,
+					  env_status_name(e->status));
+	}
+	if (nfree != env_nfree)
+		n += audit_report("env: %d free slots, but %d on the free-slot stack",
+				  nfree, env_nfree);
+	return n;
+}
+
+/*
+ * The env table: every slot's status is valid and its export mirrors it
+ * (status, id); free and used slots look as env_free_zombie and
+ * env_alloc leave them; parents, control transfers and the free-slot
+ * stack are consistent. Returns the problems found. Big kernel lock.
+ */
+int
+env_audit(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NENV; i++) {
+		const struct env *e = &envs[i];
+		if (e->ex != &env_ex[i]) {
+			n += audit_report("env slot %d: its export is not env_ex[%d]", i, i);
+			continue;
+		}
+		if (e->status > ENV_ZOMBIE) {
+			n += audit_report("env slot %d: status %u is no status", i, e->status);
+			continue;
+		}
+		if (e->ex->status != e->status || e->ex->id != e->id)
+			n += audit_report("env slot %d: exported status %u id %08x, but %u %08x",
+					  i, e->ex->status, e->ex->id, e->status, e->id);
+		n += e->status == ENV_FREE ? audit_free_slot(e) : audit_used_slot(e);
+	}
+	if (initenv && !audit_env_live(initenv))
+		n += audit_report("env: the first env is %s", env_status_name(initenv->status));
+	return n + audit_pct() + audit_free_stack();
 }

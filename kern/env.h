@@ -60,6 +60,7 @@ void env_set_name(struct env *e, const char *name);
 int env_create_from_archive(const char *cmdline_args);
 void env_account_stop(struct env *e);
 const char *env_status_name(uint32_t status);
+int env_audit(void);			/* kern/audit.h */
 /* kern/trapentry.S: return to user mode from a saved frame */
 void env_return_iret(struct trapframe *tf) __attribute__((noreturn));
 void env_return_sysret(struct trapframe *tf) __attribute__((noreturn));

@@ -26,6 +26,7 @@
 #include "filter.h"
 #include "string.h"
 #include "assert.h"
+#include "audit.h"
 #include "abi/error.h"
 
 #define FT_NODES	(NIC_FILTERS_MAX * NIC_FILTER_ATOMS + NIC_MAX)
@@ -314,6 +315,15 @@ filter_chan(int id)
 	return slots[id].chan;
 }
 
+/* The NIC of installed filter id, -1 if the slot is free. */
+int
+filter_nic(int id)
+{
+	if (id < 0 || id >= NIC_FILTERS_MAX || !slots[id].used)
+		return -1;
+	return slots[id].nic;
+}
+
 bool
 filter_shared(int id)
 {
@@ -472,4 +482,97 @@ filter_ident(int id, struct filter_ident *out)
 	a = atom_at(f, 36, 2, 0xffff);
 	out->port = a && out->proto >= 0 ? (int)a->value : -1;
 	return true;
+}
+
+/* --- the audit (kern/audit.h) --- */
+
+/* The node the atoms of filter s lead to in its NIC's tree, or -1. */
+static int32_t
+audit_leaf_node(const struct filter_slot *s)
+{
+	int32_t node = roots[s->nic];
+
+	for (int i = 0; i < s->f.natoms && node >= 0; i++) {
+		const struct nic_atom *a = &s->f.atom[i];
+		int32_t t;
+		for (t = nodes[node].tests; t >= 0; t = tests[t].next)
+			if (tests[t].off == a->off && tests[t].width == a->width &&
+			    tests[t].mask == a->mask)
+				break;
+		node = t >= 0 ? edge_find(t, a->value) : -1;
+	}
+	return node;
+}
+
+/* Does the leaf list of node hold id? (At most NIC_FILTERS_MAX steps.) */
+static bool
+audit_leaf_has(int32_t node, int id)
+{
+	int32_t f = nodes[node].leaves;
+
+	for (int k = 0; f >= 0 && f < NIC_FILTERS_MAX && k < NIC_FILTERS_MAX;
+	     k++, f = slots[f].leaf_next)
+		if (f == id)
+			return true;
+	return false;
+}
+
+/* Installed filter id: sane fields, canonical, exported as it is, and
+ * found in its NIC's tree where its atoms lead. */
+static int
+audit_slot(int id)
+{
+	const struct filter_slot *s = &slots[id];
+	struct nic_filter canon;
+	int32_t node;
+
+	if (s->nic < 0 || s->nic >= NIC_MAX || s->chan < 0 || s->chan >= NIC_CHAN_MAX)
+		return audit_report("filter %d: nic %d channel %d out of range", id, s->nic,
+				    s->chan);
+	if (filter_check(&s->f, &canon) < 0 || memcmp(&canon, &s->f, sizeof(canon)))
+		return audit_report("filter %d: not a checked, canonical filter", id);
+	if (fex[id].chan != s->chan || fex[id].flags != s->f.flags ||
+	    fex[id].natoms != s->f.natoms ||
+	    memcmp(fex[id].atom, s->f.atom, sizeof(fex[id].atom)))
+		return audit_report("filter %d: its export differs from it", id);
+	node = audit_leaf_node(s);
+	if (node < 0 || !audit_leaf_has(node, id))
+		return audit_report("filter %d: not where its atoms lead in nic%d's tree",
+				    id, s->nic);
+	return 0;
+}
+
+/*
+ * The filter table and the merged trees: each installed filter is sane,
+ * exported as it is and reachable in its NIC's tree; a free slot is
+ * exported free; the trees hold no other leaves. (Which channel a filter
+ * belongs to is checked by nic_audit.) Returns the problems found. Big
+ * kernel lock held.
+ */
+int
+filter_audit(void)
+{
+	int n = 0, used = 0, leaves = 0;
+
+	if (nnodes > FT_NODES || ntests > FT_TESTS)
+		return audit_report("filter: %d nodes, %d tests: beyond the pools", nnodes, ntests);
+	for (int id = 0; id < NIC_FILTERS_MAX; id++) {
+		if (!slots[id].used) {
+			if (fex[id].chan != -1)
+				n += audit_report("filter %d: free but exported on channel %d",
+						  id, fex[id].chan);
+			continue;
+		}
+		used++;
+		n += audit_slot(id);
+	}
+	for (int32_t node = 0; node < nnodes; node++)
+		for (int32_t f = nodes[node].leaves;
+		     f >= 0 && f < NIC_FILTERS_MAX && leaves <= used;
+		     f = slots[f].leaf_next)
+			leaves++;
+	if (leaves != used)
+		n += audit_report("filter: %d filters installed, %s%d leaves in the trees", used,
+				  leaves > used ? "more than " : "", leaves);
+	return n;
 }

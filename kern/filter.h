@@ -23,6 +23,8 @@ int filter_install(int nic, int chan, const struct nic_filter *f);
 void filter_remove(int id);
 int filter_remove_chan(int chan);	/* all of chan's; how many */
 int filter_chan(int id);	/* its channel, -1 if the slot is free */
+int filter_nic(int id);		/* its NIC, -1 if the slot is free */
+int filter_audit(void);		/* kern/audit.h */
 /*
  * The filters on nic that accept frame[0..len): fills ids[] (at most max)
  * and returns how many; *steps gets the number of tree tests made. Never

@@ -41,6 +41,7 @@
 #include "string.h"
 #include "assert.h"
 #include "x86.h"
+#include "audit.h"
 #include "abi/error.h"
 
 #define PIN_MAX		250	/* page_export.pins is 8 bits wide */
@@ -915,4 +916,192 @@ sys_nic_wait(struct env *cur, const uint64_t *a)
 	c->ex->waiting = 1;
 	cur->tf.rax = (uint64_t)-E_AGAIN;
 	syscall_block(cur, WAIT_NIC);
+}
+
+/* --- the audit (kern/audit.h) --- */
+
+/* A page a binding of c holds: c's owner's user page (a page changes
+ * owner only when its owner ends, and c closes first), one pin. */
+static int
+audit_chan_page(struct chan *c, struct page *pg, const char *what)
+{
+	const struct page_export *x;
+
+	if (!pg || pg < pages || pg >= pages + npages)
+		return audit_report("nic: channel %ld: %s is no page", (long)(c - chans), what);
+	x = page2ex(pg);
+	audit_pin(pg);
+	if (x->kind != PAGEK_USER || x->owner != c->owner->id)
+		return audit_report("nic: channel %ld: %s %lx is kind %u of %08x, not the owner's",
+				    (long)(c - chans), what, (unsigned long)page2ppn(pg),
+				    x->kind, x->owner);
+	return 0;
+}
+
+/* The transmit side of c: the window of taken slots, the in-flight
+ * count against the slots' states. */
+static int
+audit_chan_tx(struct chan *c)
+{
+	uint32_t inflight = 0, busy = c->tx_cons - c->tx_done;
+	int n = 0;
+
+	if (busy > NIC_TXRING_SIZE)
+		return audit_report("nic: channel %ld: %u tx slots taken", (long)(c - chans), busy);
+	for (uint32_t i = 0; i < NIC_TXRING_SIZE; i++) {
+		bool taken = (uint32_t)(i - c->tx_done % NIC_TXRING_SIZE) % NIC_TXRING_SIZE < busy;
+		if (taken != (c->tx_state[i] != TXS_FREE))
+			n += audit_report("nic: channel %ld: tx slot %u state %u out of its window",
+					  (long)(c - chans), i, c->tx_state[i]);
+		inflight += c->tx_state[i] == TXS_INFLIGHT;
+	}
+	if (inflight != c->ex->tx_inflight)
+		n += audit_report("nic: channel %ld: exports %u frames in flight, %u are",
+				  (long)(c - chans), c->ex->tx_inflight, inflight);
+	return n;
+}
+
+/* A blocked sys_nic_wait: the owner, blocked in it. */
+static int
+audit_chan_waiter(struct chan *c, int *timed)
+{
+	const struct env *w = c->waiter;
+
+	if (c->ex->waiting != (w != NULL))
+		return audit_report("nic: channel %ld: exports waiting %u", (long)(c - chans),
+				    c->ex->waiting);
+	if (!w)
+		return 0;
+	*timed += c->wait_deadline != 0;
+	if (w != c->owner || w->status != ENV_NOT_RUNNABLE || w->ex->wait != WAIT_NIC)
+		return audit_report("nic: channel %ld: waiter [%08x] is not its owner, blocked",
+				    (long)(c - chans), w->id);
+	return 0;
+}
+
+/* One open channel: a live owner, its export, its pinned pages. */
+static int
+audit_chan_open(struct chan *c, int *timed)
+{
+	int id = c - chans, n = 0;
+
+	if (c->nic < nics || c->nic >= nics + nnics)
+		return audit_report("nic: channel %d: on no NIC", id);
+	if (c->owner < envs || c->owner >= envs + NENV || !audit_env_live(c->owner))
+		return audit_report("nic: channel %d: owner is not a live env", id);
+	if (c->ex->owner != c->owner->id || c->ex->nic != c->nic->id ||
+	    c->ex->flags != c->flags || c->ex->ring_va != c->ring_va)
+		n += audit_report("nic: channel %d: its export differs from it", id);
+	for (int k = 0; k < NIC_CHAN_PAGES; k++)
+		n += audit_chan_page(c, c->ring_pg[k], "ring page");
+	if ((void *)c->rx != page2kva(c->ring_pg[0]) || (void *)c->tx != page2kva(c->ring_pg[1]) ||
+	    (void *)c->bq != page2kva(c->ring_pg[2]))
+		n += audit_report("nic: channel %d: ring views are not its ring pages", id);
+	if (c->buf_tail - c->buf_head > NIC_BUFQ_SIZE ||
+	    c->ex->rx_bufs != c->buf_tail - c->buf_head)
+		n += audit_report("nic: channel %d: holds %u donated pages, exports %u", id,
+				  c->buf_tail - c->buf_head, c->ex->rx_bufs);
+	else
+		for (uint32_t b = c->buf_head; b != c->buf_tail; b++)
+			n += audit_chan_page(c, c->buf[b % NIC_BUFQ_SIZE].pg, "donated page");
+	if (((c->flags & NIC_CHAN_DEFAULT) != 0) != (c->nic->ex->default_chan == id))
+		n += audit_report("nic: channel %d: default flag and NIC default disagree", id);
+	return n + audit_chan_tx(c) + audit_chan_waiter(c, timed);
+}
+
+/* Channel c, open or closed; counts it on its NIC's nchan[]. */
+static int
+audit_chan(struct chan *c, uint32_t nfilters, int *nchan, int *timed)
+{
+	int n = 0;
+
+	if (!c->open && (c->ex->owner || c->waiter))
+		return audit_report("nic: channel %ld: closed but owned or waited on",
+				    (long)(c - chans));
+	if (!c->open)
+		return 0;
+	n = audit_chan_open(c, timed);
+	if (c->nic >= nics && c->nic < nics + nnics)
+		nchan[c->nic->id]++;
+	if (c->ex->nfilters != nfilters)
+		n += audit_report("nic: channel %ld: exports %u filters, has %u", (long)(c - chans),
+				  c->ex->nfilters, nfilters);
+	return n;
+}
+
+/* A device: its receive pages are the kernel's; frames in flight pin
+ * their data pages; its export counts its channels and filters. */
+static int
+audit_device(struct nic *n, const int *nchan, const int *nfilt)
+{
+	int p = 0;
+
+	for (int i = 0; i < n->rx_slots; i++) {
+		struct page *pg = n->rx_page[i];
+		if (pg < pages || pg >= pages + npages || page2ex(pg)->kind != PAGEK_KERNEL)
+			p += audit_report("nic%d: rx slot %d holds no kernel page", n->id, i);
+	}
+	if (n->txq_tail - n->txq_head > NIC_TXQ_MAX)
+		p += audit_report("nic%d: %u frames in flight", n->id, n->txq_tail - n->txq_head);
+	else
+		for (uint32_t t = n->txq_head; t != n->txq_tail; t++)
+			if (n->txq[t % NIC_TXQ_MAX].pg)
+				p += audit_pin(n->txq[t % NIC_TXQ_MAX].pg);
+	if (n->ex->nchan != (uint32_t)nchan[n->id] || n->ex->nfilters != (uint32_t)nfilt[n->id])
+		p += audit_report("nic%d: exports %u channels %u filters, has %d and %d", n->id,
+				  n->ex->nchan, n->ex->nfilters, nchan[n->id], nfilt[n->id]);
+	if (n->ex->default_chan >= NIC_CHAN_MAX ||
+	    (n->ex->default_chan >= 0 && !chans[n->ex->default_chan].open))
+		p += audit_report("nic%d: default channel %d is not open", n->id,
+				  n->ex->default_chan);
+	return p;
+}
+
+/* Every installed filter belongs to an open channel on the filter's NIC;
+ * counts them per NIC and per channel. */
+static int
+audit_filters(int *nfilt, uint32_t *chan_filters)
+{
+	int n = 0;
+
+	for (int f = 0; f < NIC_FILTERS_MAX; f++) {
+		int ch = filter_chan(f), nic = filter_nic(f);
+		if (ch < 0)
+			continue;
+		if (ch >= NIC_CHAN_MAX || !chans[ch].open || chans[ch].nic->id != nic) {
+			n += audit_report("nic: filter %d: its channel %d is not open on nic%d",
+					  f, ch, nic);
+			continue;
+		}
+		nfilt[nic]++;
+		chan_filters[ch]++;
+	}
+	return n;
+}
+
+/*
+ * The NIC layer: every open channel has a live owner, its ring and
+ * donated pages are the owner's and pinned once per binding (declared to
+ * the page audit with audit_pin, as are the data pages of frames in
+ * flight), its export mirrors it; every filter belongs to an open
+ * channel on its NIC; the counts in the exports match. Returns the
+ * problems found. Big kernel lock held.
+ */
+int
+nic_audit(void)
+{
+	static uint32_t chan_filters[NIC_CHAN_MAX];
+	int nchan[NIC_MAX] = { 0 }, nfilt[NIC_MAX] = { 0 }, timed = 0, n;
+
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		chan_filters[i] = 0;
+	n = audit_filters(nfilt, chan_filters);
+	for (int i = 0; i < NIC_CHAN_MAX; i++)
+		n += audit_chan(&chans[i], chan_filters[i], nchan, &timed);
+	for (int i = 0; i < nnics; i++)
+		n += audit_device(&nics[i], nchan, nfilt);
+	if (timed != timed_waiters)
+		n += audit_report("nic: %d timed waiters, but the count says %d", timed,
+				  timed_waiters);
+	return n;
 }

@@ -80,5 +80,6 @@ void nic_init(void);		/* the export; before any driver */
 void nic_softirq(void);		/* pending device work; big kernel lock held */
 struct env;
 void nic_env_gone(struct env *e);	/* close e's channels (env_destroy) */
+int nic_audit(void);			/* kern/audit.h */
 
 #endif

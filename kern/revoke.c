@@ -32,6 +32,7 @@
 #include "export.h"
 #include "console.h"
 #include "x86.h"
+#include "audit.h"
 #include "abi/error.h"
 
 #define TAKE_BATCH	64	/* pages unmapped per TLB shootdown */
@@ -186,4 +187,32 @@ revoke_forget(struct env *e)
 {
 	if (e->ex->revoke_deadline)
 		request_close(e);
+}
+
+/*
+ * The revocation bookkeeping: revoke_pending counts the envs with a
+ * request (revoke_deadline set), which only live envs have (revoke_forget
+ * closes a request when its env ends); an env is told of a request only
+ * while it is pending. Returns the problems found. Big kernel lock held.
+ */
+int
+revoke_audit(void)
+{
+	int n = 0, pending = 0;
+
+	for (int i = 0; i < NENV; i++) {
+		const struct env *e = &envs[i];
+		if (e->ex->revoke_deadline) {
+			pending++;
+			if (!audit_env_live(e))
+				n += audit_report("revoke: [%08x] is %s with a request pending",
+						  e->id, env_status_name(e->status));
+		} else if (e->revoke_notify && audit_env_live(e)) {
+			n += audit_report("revoke: [%08x] is to be told of no request", e->id);
+		}
+	}
+	if (pending != revoke_pending)
+		n += audit_report("revoke: %d requests pending, but the count says %d",
+				  pending, revoke_pending);
+	return n;
 }

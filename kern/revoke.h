@@ -7,5 +7,6 @@ struct env;
 
 void revoke_tick(void);			/* close met requests, abort late ones */
 void revoke_forget(struct env *e);	/* e ends: drop its pending request */
+int revoke_audit(void);			/* kern/audit.h */
 
 #endif

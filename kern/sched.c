@@ -26,6 +26,7 @@
 #include "upcall.h"
 #include "abi/error.h"
 #include "spinlock.h"
+#include "audit.h"
 
 static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
 /* The big lock's name and rank for the lock-order checker. */
@@ -389,4 +390,105 @@ sched_wakeup_console(void)
 			/* tf.rax stays SYS_cgetc: the call restarts (sys_cgetc) */
 			env_set_status(&envs[i], ENV_RUNNABLE, WAIT_NONE);
 		}
+}
+
+/* --- the audit (kern/audit.h) --- */
+
+/* The run queue from its head: links agree both ways, no cycle (at most
+ * NENV steps), every member runnable and flagged, the tail its end.
+ * Returns the problems; *len gets the members walked. */
+static int
+audit_runq_links(int *len)
+{
+	struct env *prev = NULL;
+	int n = 0;
+
+	*len = 0;
+	for (struct env *e = runq_head; e; prev = e, e = e->rq_next) {
+		if (e < envs || e >= envs + NENV)
+			return n + audit_report("sched: run queue links outside the env table");
+		if (++*len > NENV)
+			return n + audit_report("sched: run queue has a cycle");
+		if (e->rq_prev != prev)
+			n += audit_report("sched: run queue: [%08x]'s prev link is wrong", e->id);
+		if (!e->on_runq || e->status != ENV_RUNNABLE)
+			n += audit_report("sched: run queue holds [%08x], %s, flag %d", e->id,
+					  env_status_name(e->status), e->on_runq);
+	}
+	if (runq_tail != prev)
+		n += audit_report("sched: run queue tail is not its last member");
+	return n;
+}
+
+/* Each env is on the queue exactly when it is runnable. */
+static int
+audit_runq_members(int len)
+{
+	int n = 0, flagged = 0;
+
+	for (int i = 0; i < NENV; i++) {
+		const struct env *e = &envs[i];
+		flagged += e->on_runq;
+		if (e->on_runq != (e->status == ENV_RUNNABLE))
+			n += audit_report("env [%08x]: %s but %son the run queue", e->id,
+					  env_status_name(e->status), e->on_runq ? "" : "not ");
+		if (!e->on_runq && (e->rq_next || e->rq_prev))
+			n += audit_report("env [%08x]: off the run queue but linked", e->id);
+	}
+	if (flagged != len)
+		n += audit_report("sched: %d envs flagged on the run queue, %d on it",
+				  flagged, len);
+	return n;
+}
+
+/* CPUs and running envs: a running env is the env of exactly one CPU,
+ * and its export names that CPU; every other env's names none; each
+ * CPU's export names the env it runs. Other CPUs are in user mode,
+ * halted or waiting for the big lock, so their env is settled. */
+static int
+audit_cpus(void)
+{
+	static uint8_t on_cpus[NENV];
+	int n = 0;
+
+	for (int i = 0; i < NENV; i++)
+		on_cpus[i] = 0;
+	for (int i = 0; i < NCPU_MAX; i++) {
+		const struct env *e = cpus[i].env;
+		envid_t want = e ? e->id : 0;
+		if (e && (!cpus[i].started || e < envs || e >= envs + NENV)) {
+			n += audit_report("cpu%d: not started, or runs no env of the table", i);
+			continue;
+		}
+		if (e)
+			on_cpus[e - envs]++;
+		if (e && (e->status != ENV_RUNNING || e->ex->cpu != i))
+			n += audit_report("cpu%d: runs [%08x], which is %s on cpu %d", i, e->id,
+					  env_status_name(e->status), e->ex->cpu);
+		if (i < NCPU_EXPORT && cpu_ex[i].running != want)
+			n += audit_report("cpu%d: exported as running %08x, but runs %08x", i,
+					  cpu_ex[i].running, want);
+	}
+	for (int i = 0; i < NENV; i++) {
+		const struct env *e = &envs[i];
+		if (e->status == ENV_RUNNING && on_cpus[i] != 1)
+			n += audit_report("env [%08x]: running on %u CPUs", e->id, on_cpus[i]);
+		if (e->status != ENV_RUNNING && e->status != ENV_FREE && e->ex->cpu != -1)
+			n += audit_report("env [%08x]: %s but exported on cpu %d", e->id,
+					  env_status_name(e->status), e->ex->cpu);
+	}
+	return n;
+}
+
+/*
+ * The scheduler's state: the run queue holds exactly the runnable envs
+ * with consistent links, and CPUs and running envs agree. Returns the
+ * problems found. Big kernel lock held.
+ */
+int
+sched_audit(void)
+{
+	int len, n = audit_runq_links(&len);
+
+	return n + audit_runq_members(len) + audit_cpus();
 }

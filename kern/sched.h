@@ -30,5 +30,6 @@ bool sched_may_run_on(const struct env *e, const struct cpu *c);
 void sched_kick_idle(struct env *e);	/* e became runnable: wake an idle CPU */
 void sched_idle_exit(struct cpu *c);	/* an interrupt woke c from idle */
 void sched_halt(void) __attribute__((noreturn));
+int sched_audit(void);			/* kern/audit.h */
 
 #endif

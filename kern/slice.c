@@ -10,6 +10,7 @@
 #include "export.h"
 #include "cpu.h"
 #include "sched.h"
+#include "audit.h"
 #include "abi/error.h"
 
 bool
@@ -119,4 +120,42 @@ sys_env_set_affinity(struct env *cur, const uint64_t *a)
 	if (e->status == ENV_RUNNABLE)
 		sched_kick_idle(e);	/* an idle CPU it may now run on has no tick */
 	return 0;
+}
+
+/*
+ * The slice vectors: every owned slot belongs to a live env on a started
+ * CPU, and each env's slots_owned counts the slots it owns on all CPUs.
+ * The vectors have no private copy: cpu_ex[].slot_owner is the state the
+ * scheduler reads. (slot_now is not compared with the CPU's slot: an idle
+ * CPU moves both in sched_idle_exit before it takes the big lock.)
+ * Returns the problems found. Big kernel lock held.
+ */
+int
+slice_audit(void)
+{
+	static uint32_t owned[NENV];
+	int n = 0;
+
+	for (int i = 0; i < NENV; i++)
+		owned[i] = 0;
+	for (int c = 0; c < NCPU_EXPORT; c++)
+		for (int s = 0; s < SLICE_SLOTS; s++) {
+			envid_t id = cpu_ex[c].slot_owner[s];
+			const struct env *e = &envs[ENVX(id)];
+			if (!id)
+				continue;
+			if (c >= ncpu || !cpus[c].started)
+				n += audit_report("slice: cpu%d slot %d owned by %08x, CPU not up",
+						  c, s, id);
+			if (id < 0 || e->id != id || !audit_env_live(e))
+				n += audit_report("slice: cpu%d slot %d owned by %08x, no live env",
+						  c, s, id);
+			else
+				owned[ENVX(id)]++;
+		}
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].ex->slots_owned != owned[i])
+			n += audit_report("env [%08x]: slots_owned %u, but it owns %u slots",
+					  envs[i].id, envs[i].ex->slots_owned, owned[i]);
+	return n;
 }

@@ -12,5 +12,6 @@ struct cpu;
 
 struct env *slice_owner_here(struct cpu *c);	/* the current slot's owner, if it can run here */
 void slice_release_all(struct env *e);		/* e is going away */
+int slice_audit(void);				/* kern/audit.h */
 
 #endif

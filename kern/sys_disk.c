@@ -26,6 +26,7 @@
 #include "sched.h"
 #include "string.h"
 #include "assert.h"
+#include "audit.h"
 #include "abi/error.h"
 
 #define NOPS		24	/* operations in flight, system-wide */
@@ -783,4 +784,85 @@ sys_env_set_principal(struct env *cur, const uint64_t *a)
 		return r;
 	e->ex->principal = (uint32_t)a[1];
 	return 0;
+}
+
+/* ---- the audit (kern/audit.h) ---- */
+
+/* A busy operation: the user pages it holds are pinned once each
+ * (declared to the page audit), bounce pages are the kernel's; a FILL
+ * has its block registered and busy. */
+static int
+audit_op(struct disk_op *op)
+{
+	int i = op - ops, n = 0;
+
+	if (op->npages > DISK_IO_MAX || op->nreqs > OP_REQS || op->pending < 0)
+		return audit_report("disk op %d: %u pages, %u requests, %d pending", i,
+				    op->npages, op->nreqs, op->pending);
+	for (uint32_t k = 0; k < op->npages; k++) {
+		struct page *pg = op->pg[k];
+		if (!op->bounce)
+			n += audit_pin(pg);
+		else if (pg < pages || pg >= pages + npages || page2ex(pg)->kind != PAGEK_KERNEL)
+			n += audit_report("disk op %d: bounce page %u is no kernel page", i, k);
+	}
+	if (op->kind == OP_FILL) {
+		int slot = bcache_lookup(op->disk->id, op->block);
+		if (slot < 0 || !(bcache_slot(slot)->flags & BCACHE_BUSY))
+			n += audit_report("disk op %d: fills disk %d block %lu, not busy",
+					  i, op->disk->id, (unsigned long)op->block);
+	}
+	return n;
+}
+
+/* An env blocked in a disk call is woken by something: the operation it
+ * waits for is in flight, or (to restart its call) some operation is
+ * and wake_restarters will run. */
+static int
+audit_disk_waiter(const struct env *e, int busy)
+{
+	struct disk_op *op = waiters[e - envs].op;
+
+	if (waiters[e - envs].id != e->id)
+		return audit_report("env [%08x]: blocked in a disk call, not listed", e->id);
+	if (op && (op < ops || op >= ops + NOPS || !op->busy || op->env != e->id))
+		return audit_report("env [%08x]: waits for no disk operation of its own",
+				    e->id);
+	if (!op && (nrestart == 0 || busy == 0))
+		return audit_report("env [%08x]: waits to restart, nothing will wake it",
+				    e->id);
+	return 0;
+}
+
+/*
+ * The disk calls' state: busy operations hold their pages as they say,
+ * idle ones hold none; each busy registry entry is being filled by an
+ * operation; every env blocked in a disk call will be woken. Returns the
+ * problems found. Big kernel lock held.
+ */
+int
+disk_ops_audit(void)
+{
+	int n = 0, busy = 0, fills = 0, busy_entries = 0;
+
+	for (int i = 0; i < NOPS; i++) {
+		if (!ops[i].busy) {
+			if (ops[i].npages)
+				n += audit_report("disk op %d: idle but holds %u pages", i,
+						  ops[i].npages);
+			continue;
+		}
+		busy++;
+		fills += ops[i].kind == OP_FILL;
+		n += audit_op(&ops[i]);
+	}
+	for (int s = 0; s < BCACHE_SLOTS; s++)
+		busy_entries += (bcache_slot(s)->flags & BCACHE_BUSY) != 0;
+	if (busy_entries != fills)
+		n += audit_report("disk: %d registry entries being read, %d fill operations",
+				  busy_entries, fills);
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_DISK)
+			n += audit_disk_waiter(&envs[i], busy);
+	return n;
 }

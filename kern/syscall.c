@@ -154,11 +154,13 @@ sys_kdebug(struct env *cur, const uint64_t *a)
 {
 	switch (a[0]) {
 	case KDEBUG_AUDIT:
-		return audit_pages(true);
+		return audit_kernel(true);
 	case KDEBUG_FREE:
 		return (int64_t)page_free_count();
 	case KDEBUG_POISON:
 		return page_poison_selftest();
+	case KDEBUG_AUDIT_SELFTEST:
+		return audit_selftest();
 	default:
 		return -E_INVAL;
 	}

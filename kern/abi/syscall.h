@@ -65,8 +65,9 @@ enum { SYSCALL_LIST(SYSCALL_ENUM) NSYSCALLS };
 #undef SYSCALL_ENUM
 
 /* sys_kdebug: what = */
-#define KDEBUG_AUDIT	1	/* run the page-accounting audit; 0 when consistent */
+#define KDEBUG_AUDIT	1	/* run the kernel audit (kern/audit.h); 0 when consistent */
 #define KDEBUG_FREE	2	/* free physical pages now */
 #define KDEBUG_POISON	3	/* the freed-page poison check catches a stray write: 0 */
+#define KDEBUG_AUDIT_SELFTEST 4	/* the audit catches each invariant broken on purpose: 0 */
 
 #endif
