@@ -259,10 +259,11 @@ static void
 show_ps(envid_t child)
 {
 	const char *argv[] = { "ps", NULL };
-	envid_t ps = spawn("ps", argv);
+	envid_t ps;
 	int status;
 
-	cprintf("revoke: late child is %08x\n", child);
+	cprintf("revoke: late child is %08x\n", child);	/* before ps prints */
+	ps = spawn("ps", argv);
 	if (ps < 0 || wait(ps, &status) < 0 || status != 0) {
 		cprintf("revoke: FAIL, ps did not run\n");
 		bad = 1;
