@@ -141,8 +141,8 @@ malformed(struct nic_chan *c, uint8_t *a)
 	try_send(c, "checksum offload past NIC_FRAME_MAX", va, n, NIC_TXF_CSUM, 0, -E_INVAL);
 	n = tcp_frame(a, PORT + 1, 20 * MSS, TH_ACK_);
 	try_send(c, "a spoofed port", va, n, NIC_TXF_TSO, MSS, -E_PERM);
-	sys_page_unmap(0, AREA_VA + 3 * PGSIZE);
 	n = tcp_frame(a, PORT, 20 * MSS, TH_ACK_);
+	sys_page_unmap(0, AREA_VA + 3 * PGSIZE);
 	try_send(c, "a page not mapped", va, n, NIC_TXF_TSO, MSS, -E_FAULT);
 	sys_page_alloc(0, AREA_VA + 3 * PGSIZE, PERM_P | PERM_W, PPN_ANY);
 }
