@@ -110,6 +110,8 @@ struct vnet_hdr {
 #define TX_PER_PAGE	(PGSIZE / TX_HDRBUF)
 #define TX_IND		32		/* indirect descriptors per slot, >= 1 + NIC_TXSEG_MAX */
 #define IND_PER_PAGE	(PGSIZE / (TX_IND * 16))
+static_assert(TX_IND >= 1 + NIC_TXSEG_MAX, "an indirect table holds a whole TSO frame");
+static_assert(sizeof(struct vnet_hdr) == VNET_HDR, "struct vnet_hdr is 5.1.6's");
 
 struct vq {
 	uint16_t size;			/* descriptors */
