@@ -8,7 +8,9 @@
  * an oversized frame, a SYN, a spoofed port, a page not ours) is refused
  * with its error in the ring and counted; the NIC's TSO counter moves by
  * the one good frame. Without offloads every request is refused as not
- * supported. Either way a plain frame still goes afterwards.
+ * supported. Then FUZZ_DESCS random requests (flags, mss, length, place,
+ * header bytes) each get a final status, and either way a plain frame
+ * still goes afterwards (and the page audit finds nothing amiss).
  */
 #include "nettest.h"
 
@@ -17,6 +19,7 @@
 #define AREA_VA		0x34000000UL	/* TSO frames: NIC_TSO_FRAME_MAX + a page */
 #define AREA_PAGES	(NIC_TSO_FRAME_MAX / PGSIZE + 2)
 #define MSS		1000
+#define FUZZ_DESCS	3000
 #define TH_SYN_		0x02
 #define TH_PSH_		0x08
 #define TH_ACK_		0x10
@@ -170,6 +173,50 @@ offloads(struct nic_chan *c, const volatile struct nic_export *ne, uint8_t *a)
 	}
 }
 
+static uint64_t fuzz_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+fuzz_rand(void)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 7;
+	fuzz_state ^= fuzz_state << 17;
+	return (uint32_t)fuzz_state;
+}
+
+/* Random offload requests over a well-formed TSO frame with a few of
+ * its header bytes changed: whatever the kernel makes of each, it
+ * reports a final status for it. */
+static void
+fuzz(struct nic_chan *c, uint8_t *a)
+{
+	uintptr_t end = AREA_VA + AREA_PAGES * PGSIZE;
+	int sent = 0;
+
+	for (int i = 0; i < FUZZ_DESCS; i++) {
+		uint32_t len = fuzz_rand() % (NIC_TSO_FRAME_MAX + 64), off = fuzz_rand() % PGSIZE;
+		uint16_t flags = (uint16_t)(fuzz_rand() % 8), mss = (uint16_t)(fuzz_rand() % 1600);
+		uintptr_t va = AREA_VA + off;
+		int64_t idx;
+
+		size_t n = tcp_frame(a + off, PORT, 20 * MSS, TH_ACK_);
+
+		if (fuzz_rand() % 2) {		/* mostly well-formed: some go */
+			len = (uint32_t)n;
+			flags = NIC_TXF_TSO;
+			mss = (uint16_t)(NIC_TSO_MSS_MIN + fuzz_rand() % 1400);
+		}
+		for (int k = fuzz_rand() % 4; k > 0; k--)
+			a[off + 12 + fuzz_rand() % 60] = (uint8_t)fuzz_rand();
+		if (va + len > end)
+			len = (uint32_t)(end - va);
+		idx = nic_tx_queue_off(c, va, len, flags, mss);
+		if (idx < 0 || (nic_tx_flush(c), nic_tx_status(c, (uint32_t)idx)) == NIC_TX_SENT)
+			sent++;
+	}
+	cprintf("nettso: %d random requests, %d sent\n", FUZZ_DESCS, sent);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -209,6 +256,7 @@ main(int argc, char **argv)
 			offload_refusals(&c) - rej0, refused);
 		fails++;
 	}
+	fuzz(&c, a);
 	n = tcp_frame(a, PORT, 100, TH_ACK_);
 	try_send(&c, "a plain frame afterwards", (uintptr_t)a, n, 0, 0, NIC_TX_SENT);
 	nic_close(&c);
