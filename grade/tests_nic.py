@@ -431,6 +431,17 @@ def linux_test(tag, model):
                     expect(r"^netresp: udp sent", udp)])
 
 
+# --- transmit offloads: malformed requests refused (tap: virtio offers them) ---
+
+def tso_test(tag, model):
+    want = "csum tso4" if model.startswith("virtio") else "none"
+    return Test("nic-tso-" + tag, cmdline="init=nettso 0", cpus=2,
+                peer=NetnsPeer(model), timeout=60, reject=[r"nettso: FAIL"],
+                steps=[expect(r"^nettso: offloads " + want),
+                       expect(r"^nettso: ok, \d+ offload requests refused"),
+                       AUDIT("nettso")])
+
+
 TESTS = []
 for _tag, _model in MODELS:
     TESTS += [tx_test(_tag, _model), rx_test(_tag, _model),
@@ -438,5 +449,6 @@ for _tag, _model in MODELS:
               claim_test(_tag, _model), sec_test(_tag, _model),
               flood_test(_tag, _model), malformed_test(_tag, _model),
               bench_test(_tag, _model), linux_test(_tag, _model),
-              echo_test(_tag, _model), rules_test(_tag, _model)]
+              echo_test(_tag, _model), rules_test(_tag, _model),
+              tso_test(_tag, _model)]
 TESTS.append(echo_test("bochs", "bochs", emulator="bochs", count=5))

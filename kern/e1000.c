@@ -154,11 +154,17 @@ dma_page(physaddr_t *pa)
 /* --- operations --- */
 
 static int
-e1000_tx_post(struct nic *n, const void *hdr, size_t hlen, physaddr_t data, size_t dlen)
+e1000_tx_post(struct nic *n, const void *hdr, size_t hlen, const struct nic_txseg *seg,
+	      int nseg, const struct nic_txoff *off)
 {
 	struct e1000 *e = n->priv;
 	uint32_t used = (e->tx_tail - e->tx_clean) % E1000_TXD;
+	physaddr_t data = nseg ? seg[0].pa : 0;
+	size_t dlen = nseg ? seg[0].len : 0;
 	uint32_t need = dlen ? 2 : 1, i = e->tx_tail;
+
+	if (nseg > 1 || off->flags)
+		return -E_INVAL;	/* no offloads here: nic.c never asks */
 
 	if (E1000_TXD - 1 - used < need || e->frames_tail - e->frames_head >= E1000_TXD)
 		return -E_AGAIN;
@@ -369,7 +375,7 @@ e1000_attach(struct pci_dev *d)
 	read_mac(e, mac);
 	rx_init(e);
 	tx_init(e);
-	n = nic_register(&e1000_ops, e, mac, "e1000", E1000_RXD);
+	n = nic_register(&e1000_ops, e, mac, "e1000", E1000_RXD, 0);
 	if (!n)
 		return;
 	ne1000++;

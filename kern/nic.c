@@ -15,7 +15,10 @@
  * NIC_TX_HDR_COPY bytes are copied into the kernel and the source check
  * reads only that copy, which is what the device sends; the rest goes
  * from the pinned user page. A rejected descriptor gets its error as its
- * status and the channel goes on.
+ * status and the channel goes on. A TSO frame may span pages (each one
+ * checked and pinned); its offload request is checked against the
+ * kernel copy of its headers, which must hold them all, so the headers
+ * the device repeats in every segment are those the source check read.
  *
  * Secure bindings: ring pages and donated pages are checked (mapped,
  * writable, owned by the caller) and pinned when they are bound; the
@@ -350,8 +353,8 @@ nic_tx_reap(struct nic *n)
 	for (int k = n->ops->tx_reap(n); k > 0 && n->txq_head != n->txq_tail; k--) {
 		struct nic_txinfo *ti = &n->txq[n->txq_head++ % NIC_TXQ_MAX];
 		struct chan *c = ti->chan >= 0 ? &chans[ti->chan] : NULL;
-		if (ti->pg)
-			page_unpin(ti->pg);
+		for (int j = 0; j < ti->npg; j++)
+			page_unpin(ti->pg[j]);
 		if (!c || !c->open || c->gen != ti->gen)
 			continue;
 		c->tx->desc[ti->idx % NIC_TXRING_SIZE].status = NIC_TX_SENT;
@@ -411,40 +414,210 @@ source_ok(struct chan *c, const uint8_t *h, size_t hlen)
 	return false;
 }
 
+/* A frame as tx_check found it: the kernel copy of its headers, the
+ * pages under it, the pieces the device reads in place, the offloads. */
+struct tx_frame {
+	uint8_t hdr[NIC_TX_HDR_COPY];
+	size_t hlen;
+	struct page *pg[NIC_TXSEG_MAX];	/* every page the frame touches */
+	int npg;
+	struct nic_txseg seg[NIC_TXSEG_MAX];	/* the bytes past hdr */
+	uint8_t seg_pg[NIC_TXSEG_MAX];	/* the index in pg[] of each piece */
+	int nseg;
+	struct nic_txoff off;
+};
+
+/* The offloads d asks for, before anything else is read: unknown flags
+ * (-E_INVAL) or ones c's NIC lacks (-E_NOT_SUPP). */
+static int
+tx_offload_wanted(struct chan *c, const struct nic_txdesc *d)
+{
+	uint32_t need = 0;
+
+	if (d->flags & ~NIC_TXF_ALL)
+		return -E_INVAL;
+	if (d->flags & NIC_TXF_CSUM)
+		need |= NIC_OFFLOAD_CSUM;
+	if (d->flags & NIC_TXF_TSO)
+		need |= NIC_OFFLOAD_CSUM | NIC_OFFLOAD_TSO4;
+	if (!(d->flags & NIC_TXF_TSO) && d->mss)
+		return -E_INVAL;
+	return (c->nic->ex->offloads & need) == need ? 0 : -E_NOT_SUPP;
+}
+
 /*
- * Checks descriptor d (a copy) of c: fills hdr/hlen with the kernel copy
- * of its headers and *pg, *data, *dlen with the rest. Returns 0 or an
- * error with *why set to a NIC_TXERR_* reason.
+ * The offload request of d, checked against the kernel copy of its
+ * headers f->hdr (abi/nic.h, Offloads): an IPv4/TCP frame, no IP options
+ * or fragments, its TCP header inside the copy, the IP length that of
+ * the frame, an mss that keeps every segment within NIC_FRAME_MAX and
+ * at most NIC_TSO_SEGS_MAX of them. Fills f->off; -E_INVAL otherwise.
  */
 static int
-tx_check(struct chan *c, const struct nic_txdesc *d, uint8_t *hdr, size_t *hlen,
-	 struct page **pg, physaddr_t *data, size_t *dlen, int *why)
+tx_offload(const struct nic_txdesc *d, struct tx_frame *f)
 {
-	size_t off = d->va & (PGSIZE - 1);
+	const uint8_t *h = f->hdr;
+	uint32_t iplen, hdr_len, payload;
+
+	f->off = (struct nic_txoff){ 0 };
+	if (!d->flags)
+		return 0;
+	if (f->hlen < 14 + 20 + 20 || (h[12] << 8 | h[13]) != 0x0800 || h[14] != 0x45 ||
+	    h[23] != 6 || ((h[20] << 8 | h[21]) & 0x3fff) != 0)
+		return -E_INVAL;
+	iplen = h[16] << 8 | h[17];
+	hdr_len = 14 + 20 + 4 * (h[14 + 20 + 12] >> 4);
+	if (hdr_len < 14 + 20 + 20 || hdr_len > f->hlen || 14 + iplen < hdr_len)
+		return -E_INVAL;
+	/* the device checksums to the end of the buffer: only Ethernet's
+	 * zero padding of a short frame may follow the datagram */
+	if (14 + iplen != d->len && (14 + iplen > d->len || d->len > 60))
+		return -E_INVAL;
+	f->off = (struct nic_txoff){ NIC_TXF_CSUM, 14 + 20, 16, (uint16_t)hdr_len, 0 };
+	if (!(d->flags & NIC_TXF_TSO))
+		return 0;
+	payload = d->len - hdr_len;
+	if (d->mss < NIC_TSO_MSS_MIN || d->mss > NIC_FRAME_MAX - hdr_len ||
+	    payload > (uint32_t)NIC_TSO_SEGS_MAX * d->mss || (h[14 + 20 + 13] & 0x06))
+		return -E_INVAL;	/* no SYN or RST is cut in pieces */
+	if (payload > d->mss) {		/* else it goes whole, checksummed */
+		f->off.flags |= NIC_TXF_TSO;
+		f->off.mss = d->mss;
+	}
+	return 0;
+}
+
+/* The pages under d, each checked as the owner's, not a ring page. */
+static int
+tx_pages(struct chan *c, const struct nic_txdesc *d, struct tx_frame *f)
+{
+	uintptr_t va = ROUNDDOWN(d->va, PGSIZE), end = d->va + d->len;
 	int r;
 
+	for (f->npg = 0; va < end; va += PGSIZE, f->npg++) {
+		if ((r = owned_page(c->owner, va, false, &f->pg[f->npg])) < 0)
+			return r;
+		if (is_ring_page(f->pg[f->npg]))
+			return -E_PERM;
+		if (page2ex(f->pg[f->npg])->pins >= PIN_MAX)
+			return -E_BUSY;
+	}
+	return 0;
+}
+
+/* Copies the first hlen bytes of the frame (from off in its first page)
+ * into f->hdr and cuts the rest into pieces at page boundaries. */
+static void
+tx_gather(struct tx_frame *f, size_t off, size_t len)
+{
+	size_t pos = 0, i = 0;
+
+	f->hlen = MIN(len, NIC_TX_HDR_COPY);
+	f->nseg = 0;
+	for (; pos < len; i++, off = 0) {
+		size_t n = MIN(len - pos, PGSIZE - off), h = 0;
+		if (pos < f->hlen) {
+			h = MIN(n, f->hlen - pos);
+			memcpy(f->hdr + pos, (uint8_t *)page2kva(f->pg[i]) + off, h);
+		}
+		if (n > h) {
+			f->seg[f->nseg] = (struct nic_txseg){ page2pa(f->pg[i]) + off + h,
+							      (uint32_t)(n - h) };
+			f->seg_pg[f->nseg++] = (uint8_t)i;
+		}
+		pos += n;
+	}
+}
+
+/*
+ * Checks descriptor d (a copy) of c and fills f. Returns 0 or an error
+ * with *why set to a NIC_TXERR_* reason.
+ */
+static int
+tx_check(struct chan *c, const struct nic_txdesc *d, struct tx_frame *f, int *why)
+{
+	size_t off = d->va & (PGSIZE - 1);
+	bool tso = d->flags & NIC_TXF_TSO;
+	int r;
+
+	*why = NIC_TXERR_OFFLOAD;
+	if ((r = tx_offload_wanted(c, d)) < 0)
+		return r;
 	*why = NIC_TXERR_LEN;
-	if (d->len < NIC_FRAME_MIN || d->len > NIC_FRAME_MAX)
+	if (d->len < NIC_FRAME_MIN || d->len > (tso ? NIC_TSO_FRAME_MAX : NIC_FRAME_MAX))
 		return -E_INVAL;
 	*why = NIC_TXERR_ADDR;
-	if (d->va >= UTOP)
+	if (d->va >= UTOP || d->len > UTOP - d->va)
 		return -E_FAULT;
-	if (off + d->len > PGSIZE)
+	if (!tso && off + d->len > PGSIZE)
 		return -E_RANGE;
 	*why = NIC_TXERR_PAGE;
-	if ((r = owned_page(c->owner, d->va - off, false, pg)) < 0)
+	if ((r = tx_pages(c, d, f)) < 0)
 		return r;
-	if (is_ring_page(*pg))
-		return -E_PERM;
-	if (page2ex(*pg)->pins >= PIN_MAX)
-		return -E_BUSY;
-	*hlen = MIN(d->len, NIC_TX_HDR_COPY);
-	memcpy(hdr, (uint8_t *)page2kva(*pg) + off, *hlen);
+	tx_gather(f, off, d->len);
 	*why = NIC_TXERR_SPOOF;
-	if (!source_ok(c, hdr, *hlen))
+	if (!source_ok(c, f->hdr, f->hlen))
 		return -E_PERM;
-	*dlen = d->len - *hlen;
-	*data = page2pa(*pg) + off + *hlen;
+	*why = NIC_TXERR_OFFLOAD;
+	return tx_offload(d, f);
+}
+
+/* Pins the pages f's pieces lie in, for info ti; -E_BUSY (nothing kept
+ * pinned) if one is pinned too often, which a page mapped at several of
+ * the frame's addresses can be. */
+static int
+tx_pin(const struct tx_frame *f, struct nic_txinfo *ti)
+{
+	ti->npg = 0;
+	for (int i = 0; i < f->nseg; i++) {
+		struct page *pg = f->pg[f->seg_pg[i]];
+		if (!page_pin(pg)) {
+			while (ti->npg > 0)
+				page_unpin(ti->pg[--ti->npg]);
+			return -E_BUSY;
+		}
+		ti->pg[ti->npg++] = pg;
+	}
+	return 0;
+}
+
+/* The NIC counts what it sent with offloads. */
+static void
+tx_count(struct chan *c, const struct nic_txdesc *d, const struct tx_frame *f)
+{
+	struct nic_export *ne = c->nic->ex;
+
+	c->ex->tx_frames++;
+	c->ex->tx_bytes += d->len;
+	ne->tx_frames++;
+	ne->tx_bytes += d->len;
+	if (f->off.flags)
+		ne->tx_csum++;
+	if (f->off.flags & NIC_TXF_TSO)
+		ne->tx_tso++;
+}
+
+/* Hands checked frame f (descriptor index idx) to the device: 0, or
+ * -E_AGAIN when the device is full (nothing done), or tx_pin's error. */
+static int
+tx_post(struct chan *c, uint32_t idx, struct tx_frame *f)
+{
+	struct nic *n = c->nic;
+	struct nic_txinfo *ti = &n->txq[n->txq_tail % NIC_TXQ_MAX];
+	int r;
+
+	if (n->txq_tail - n->txq_head >= NIC_TXQ_MAX)
+		return -E_AGAIN;
+	if ((r = tx_pin(f, ti)) < 0)
+		return r;
+	if ((r = n->ops->tx_post(n, f->hdr, f->hlen, f->seg, f->nseg, &f->off)) < 0) {
+		while (ti->npg > 0)
+			page_unpin(ti->pg[--ti->npg]);
+		return r;
+	}
+	ti->chan = (int16_t)(c - chans);
+	ti->gen = c->gen;
+	ti->idx = idx;
+	n->txq_tail++;
 	return 0;
 }
 
@@ -455,39 +628,30 @@ chan_tx(struct chan *c)
 	struct nic *n = c->nic;
 	uint32_t avail = c->tx->prod - c->tx_cons;
 	uint32_t room = NIC_TXRING_SIZE - (c->tx_cons - c->tx_done);
-	uint8_t hdr[NIC_TX_HDR_COPY];
+	static struct tx_frame f;	/* big; the big kernel lock guards it */
 
 	if (avail > room)		/* a wild prod: take what fits */
 		avail = room;
 	for (; avail > 0; avail--) {
 		uint32_t i = c->tx_cons % NIC_TXRING_SIZE;
 		struct nic_txdesc d = c->tx->desc[i];
-		struct page *pg;
-		physaddr_t data;
-		size_t hlen, dlen;
-		int why, r = tx_check(c, &d, hdr, &hlen, &pg, &data, &dlen, &why);
+		int why, r = tx_check(c, &d, &f, &why);
 
+		if (r == 0 && (r = tx_post(c, c->tx_cons, &f)) == -E_AGAIN) {
+			c->tx_stalled = true;
+			n->ex->tx_full++;
+			break;
+		}
 		if (r < 0) {
+			if (r == -E_BUSY)
+				why = NIC_TXERR_PAGE;
 			c->tx->desc[i].status = r;
 			c->tx_state[i] = TXS_FINAL;
 			c->ex->tx_rejected[why]++;
 		} else {
-			if (n->txq_tail - n->txq_head >= NIC_TXQ_MAX ||
-			    n->ops->tx_post(n, hdr, hlen, data, dlen) < 0) {
-				c->tx_stalled = true;
-				n->ex->tx_full++;
-				break;
-			}
-			if (dlen)
-				page_pin(pg);
-			n->txq[n->txq_tail++ % NIC_TXQ_MAX] = (struct nic_txinfo){
-				dlen ? pg : NULL, (int16_t)(c - chans), c->gen, c->tx_cons };
 			c->tx_state[i] = TXS_INFLIGHT;
 			c->ex->tx_inflight++;
-			c->ex->tx_frames++;
-			c->ex->tx_bytes += d.len;
-			n->ex->tx_frames++;
-			n->ex->tx_bytes += d.len;
+			tx_count(c, &d, &f);
 		}
 		c->tx_cons++;
 	}
@@ -581,7 +745,7 @@ nic_attach_irq(struct nic *n, int irq)
  * or nic_init has not run. Boot only; panics when memory runs out. */
 struct nic *
 nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
-	     const char *model, int rx_slots)
+	     const char *model, int rx_slots, uint32_t offloads)
 {
 	struct nic *n;
 
@@ -604,11 +768,14 @@ nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
 	}
 	ops->rx_kick(n);
 	n->ex->link_up = ops->link_up(n);
+	n->ex->offloads = (uint16_t)offloads;
 	n->ex->present = 1;
 	nic_ex->nnic = ++nnics;
-	cprintf("nic%d: %s %02x:%02x:%02x:%02x:%02x:%02x, link %s, %d rx buffers\n",
+	cprintf("nic%d: %s %02x:%02x:%02x:%02x:%02x:%02x, link %s, %d rx buffers%s%s\n",
 		n->id, model, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-		n->ex->link_up ? "up" : "down", rx_slots);
+		n->ex->link_up ? "up" : "down", rx_slots,
+		(offloads & NIC_OFFLOAD_CSUM) ? ", tx csum" : "",
+		(offloads & NIC_OFFLOAD_TSO4) ? ", tso4" : "");
 	return n;
 }
 

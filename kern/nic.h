@@ -17,6 +17,24 @@
 
 #define NIC_RX_SLOTS_MAX	256	/* receive buffers a device may hold */
 #define NIC_TXQ_MAX		256	/* frames a device may have in flight */
+/* pages one frame may touch: a TSO frame at the end of its first page */
+#define NIC_TXSEG_MAX		((NIC_TSO_FRAME_MAX + PGSIZE - 2) / PGSIZE + 1)
+
+/* A piece of a frame the device reads in place. */
+struct nic_txseg {
+	physaddr_t pa;
+	uint32_t len;
+};
+
+/* An offload request the kernel checked (kern/nic.c, tx_offload), in the
+ * terms of virtio's struct virtio_net_hdr (VIRTIO 1.2, 5.1.6.2). */
+struct nic_txoff {
+	uint16_t flags;			/* NIC_TXF_*; 0: none */
+	uint16_t csum_start;		/* where the checksummed bytes begin */
+	uint16_t csum_offset;		/* the checksum field, from csum_start */
+	uint16_t hdr_len;		/* Ethernet + IP + TCP headers */
+	uint16_t mss;			/* NIC_TXF_TSO: payload per segment */
+};
 
 struct nic;
 
@@ -28,10 +46,13 @@ struct nic;
  */
 struct nic_ops {
 	/* Queue a frame: hlen bytes at hdr (kernel memory, copied by the
-	 * driver before it returns) then, if dlen, dlen bytes at physical
-	 * address data. -E_AGAIN when the ring is full. */
+	 * driver before it returns) then the nseg pieces seg[] (none if
+	 * nseg is 0; more than one only for a TSO frame), with the offloads
+	 * off asks (only those the driver put in the export's offloads).
+	 * -E_AGAIN when the ring is full. */
 	int (*tx_post)(struct nic *n, const void *hdr, size_t hlen,
-		       physaddr_t data, size_t dlen);
+		       const struct nic_txseg *seg, int nseg,
+		       const struct nic_txoff *off);
 	void (*tx_kick)(struct nic *n);		/* tell the device about posts */
 	int (*tx_reap)(struct nic *n);		/* frames completed since last call */
 	/* The next filled slot: its frame length, or -1 if none, or -2
@@ -46,7 +67,8 @@ struct nic_ops {
 
 /* One in-flight transmitted frame, in posting order. */
 struct nic_txinfo {
-	struct page *pg;		/* the pinned data page, or NULL */
+	struct page *pg[NIC_TXSEG_MAX];	/* the pinned data pages */
+	uint8_t npg;			/* how many */
 	int16_t chan;			/* the channel, or -1 */
 	uint16_t gen;			/* the channel's generation then */
 	uint32_t idx;			/* its tx ring index */
@@ -69,9 +91,11 @@ extern struct nic nics[NIC_MAX];
 extern int nnics;
 
 /* Drivers: register a device whose rings are ready to take rx_slots
- * receive buffers (handed over through ops->rx_give). NULL if full. */
+ * receive buffers (handed over through ops->rx_give), which serves the
+ * transmit offloads (NIC_OFFLOAD_*). NULL if full. */
 struct nic *nic_register(const struct nic_ops *ops, void *priv,
-			 const uint8_t mac[6], const char *model, int rx_slots);
+			 const uint8_t mac[6], const char *model, int rx_slots,
+			 uint32_t offloads);
 /* Route the device's legacy INTx line (PCI interrupt line irq) to
  * nic_intr; NICs may share a line. */
 void nic_attach_irq(struct nic *n, int irq);

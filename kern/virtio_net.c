@@ -1,17 +1,23 @@
 /*
- * virtio-net over the modern (1.x) PCI transport, split virtqueues, no
- * offloads: Virtual I/O Device (VIRTIO) Version 1.2, 4.1 (PCI: the
- * vendor capabilities, the common configuration), 2.7 (split virtqueues),
- * 3.1.1 (initialisation) and 5.1 (the network device). Only
- * VIRTIO_F_VERSION_1, VIRTIO_NET_F_MAC and VIRTIO_NET_F_STATUS are
- * negotiated; interrupts are the legacy INTx line with the ISR status
- * register (4.1.4.5), MSI-X staying disabled.
+ * virtio-net over the modern (1.x) PCI transport, split virtqueues:
+ * Virtual I/O Device (VIRTIO) Version 1.2, 4.1 (PCI: the vendor
+ * capabilities, the common configuration), 2.7 (split virtqueues),
+ * 3.1.1 (initialisation) and 5.1 (the network device). Negotiated:
+ * VIRTIO_F_VERSION_1, VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS and, when the
+ * device offers them (QEMU does with a tap backend), the transmit
+ * offloads VIRTIO_NET_F_CSUM and VIRTIO_NET_F_HOST_TSO4 with
+ * VIRTIO_F_INDIRECT_DESC (a TSO frame spans up to NIC_TXSEG_MAX pages).
+ * No receive offload: a received frame always has its checksums.
+ * Interrupts are the legacy INTx line with the ISR status register
+ * (4.1.4.5), MSI-X staying disabled.
  *
  * Queue 0 receives: each buffer is a chain of two descriptors, the
  * virtio_net_hdr then a whole page, so a frame starts at its page's
  * first byte as with the e1000. Queue 1 transmits: a chain of the header
  * buffer (virtio_net_hdr followed by the kernel's copy of the frame's
- * first bytes) and, when the frame is longer, the rest in place.
+ * first bytes) and, when the frame is longer, the rest in place; a
+ * frame in several pieces (TSO) uses its slot's indirect table (2.7.5.3)
+ * for the same chain.
  *
  * As with the e1000, kern/nic.c calls these under the big kernel lock;
  * only vnet_irq_ack runs in the interrupt handler.
@@ -59,8 +65,11 @@
 #define S_FEATURES_OK	8
 
 /* Feature bits (5.1.3, 6) */
+#define F_NET_CSUM	(1ULL << 0)
+#define F_NET_HOST_TSO4	(1ULL << 11)
 #define F_NET_MAC	(1ULL << 5)
 #define F_NET_STATUS	(1ULL << 16)
+#define F_INDIRECT	(1ULL << 28)
 #define F_VERSION_1	(1ULL << 32)
 #define NET_S_LINK_UP	1
 
@@ -73,6 +82,7 @@ struct vq_desc {
 };
 #define VQD_NEXT	1
 #define VQD_WRITE	2
+#define VQD_INDIRECT	4
 
 struct vq_used_elem {
 	uint32_t id;
@@ -82,10 +92,26 @@ struct vq_used_elem {
 
 /* The header before every frame with VERSION_1 (5.1.6) */
 #define VNET_HDR	12
+struct vnet_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+#define HDR_F_NEEDS_CSUM	1
+#define GSO_NONE		0
+#define GSO_TCPV4		1
 
 #define VQ_SIZE		256		/* descriptors per queue (at most) */
 #define TX_HDRBUF	256		/* >= VNET_HDR + NIC_TX_HDR_COPY */
 #define TX_PER_PAGE	(PGSIZE / TX_HDRBUF)
+#define TX_IND		32		/* indirect descriptors per slot, >= 1 + NIC_TXSEG_MAX */
+#define IND_PER_PAGE	(PGSIZE / (TX_IND * 16))
+static_assert(TX_IND >= 1 + NIC_TXSEG_MAX, "an indirect table holds a whole TSO frame");
+static_assert(sizeof(struct vnet_hdr) == VNET_HDR, "struct vnet_hdr is 5.1.6's");
 
 struct vq {
 	uint16_t size;			/* descriptors */
@@ -111,6 +137,8 @@ struct vnet {
 	physaddr_t rx_hdr_pa;
 	uint8_t *tx_hdr_kva[VQ_SIZE / 2 / TX_PER_PAGE];
 	physaddr_t tx_hdr_pa[VQ_SIZE / 2 / TX_PER_PAGE];
+	struct vq_desc *tx_ind_kva[VQ_SIZE / 2 / IND_PER_PAGE];	/* with F_INDIRECT */
+	physaddr_t tx_ind_pa[VQ_SIZE / 2 / IND_PER_PAGE];
 	bool tx_done[VQ_SIZE / 2];	/* per tx slot: the device returned it */
 	uint32_t tx_head, tx_tail;	/* oldest slot in flight, next free */
 };
@@ -160,27 +188,71 @@ vq_publish(struct vnet *v, struct vq *q)
 
 /* --- operations --- */
 
+/* The virtio_net_hdr asking for what off asks (5.1.6.2). */
+static void
+vnet_hdr_fill(struct vnet_hdr *h, const struct nic_txoff *off)
+{
+	*h = (struct vnet_hdr){ 0 };
+	if (!(off->flags & (NIC_TXF_CSUM | NIC_TXF_TSO)))
+		return;
+	h->flags = HDR_F_NEEDS_CSUM;
+	h->csum_start = off->csum_start;
+	h->csum_offset = off->csum_offset;
+	if (off->flags & NIC_TXF_TSO) {
+		h->gso_type = GSO_TCPV4;
+		h->gso_size = off->mss;
+		h->hdr_len = off->hdr_len;
+	}
+}
+
+/* Slot s's chain through its indirect table: the header buffer then
+ * the pieces (2.7.5.3.1: the table's descriptors, not the ring's, chain). */
+static void
+vnet_tx_indirect(struct vnet *v, uint32_t s, physaddr_t hdr_pa, size_t hdr_len,
+		 const struct nic_txseg *seg, int nseg)
+{
+	struct vq_desc *t = v->tx_ind_kva[s / IND_PER_PAGE] + (s % IND_PER_PAGE) * TX_IND;
+	volatile struct vq_desc *d = &v->tx.desc[2 * s];
+
+	t[0] = (struct vq_desc){ hdr_pa, (uint32_t)hdr_len, VQD_NEXT, 1 };
+	for (int i = 0; i < nseg; i++)
+		t[i + 1] = (struct vq_desc){ seg[i].pa, seg[i].len,
+			(uint16_t)(i + 1 < nseg ? VQD_NEXT : 0), (uint16_t)(i + 2) };
+	d->addr = v->tx_ind_pa[s / IND_PER_PAGE] + (s % IND_PER_PAGE) * TX_IND * 16;
+	d->len = (uint32_t)(nseg + 1) * 16;
+	d->flags = VQD_INDIRECT;
+}
+
 static int
-vnet_tx_post(struct nic *n, const void *hdr, size_t hlen, physaddr_t data, size_t dlen)
+vnet_tx_post(struct nic *n, const void *hdr, size_t hlen, const struct nic_txseg *seg,
+	     int nseg, const struct nic_txoff *off)
 {
 	struct vnet *v = n->priv;
 	struct vq *q = &v->tx;
 	uint32_t slots = q->size / 2, s;
+	physaddr_t pa;
 	uint8_t *buf;
 
 	if (v->tx_tail - v->tx_head >= slots)
 		return -E_AGAIN;
+	if (nseg > 1 && !(v->features & F_INDIRECT))
+		return -E_INVAL;	/* nic.c never asks: no TSO without it */
 	s = v->tx_tail++ % slots;
 	buf = v->tx_hdr_kva[s / TX_PER_PAGE] + (s % TX_PER_PAGE) * TX_HDRBUF;
-	memset(buf, 0, VNET_HDR);	/* no checksum, no GSO (5.1.6.2) */
+	pa = v->tx_hdr_pa[s / TX_PER_PAGE] + (s % TX_PER_PAGE) * TX_HDRBUF;
+	vnet_hdr_fill((struct vnet_hdr *)buf, off);
 	memcpy(buf + VNET_HDR, hdr, hlen);
-	q->desc[2 * s].addr = v->tx_hdr_pa[s / TX_PER_PAGE] + (s % TX_PER_PAGE) * TX_HDRBUF;
-	q->desc[2 * s].len = VNET_HDR + hlen;
-	q->desc[2 * s].flags = dlen ? VQD_NEXT : 0;
-	q->desc[2 * s].next = 2 * s + 1;
-	q->desc[2 * s + 1].addr = data;
-	q->desc[2 * s + 1].len = dlen;
-	q->desc[2 * s + 1].flags = 0;
+	if (nseg > 1) {
+		vnet_tx_indirect(v, s, pa, VNET_HDR + hlen, seg, nseg);
+	} else {
+		q->desc[2 * s].addr = pa;
+		q->desc[2 * s].len = VNET_HDR + hlen;
+		q->desc[2 * s].flags = nseg ? VQD_NEXT : 0;
+		q->desc[2 * s].next = 2 * s + 1;
+		q->desc[2 * s + 1].addr = nseg ? seg[0].pa : 0;
+		q->desc[2 * s + 1].len = nseg ? seg[0].len : 0;
+		q->desc[2 * s + 1].flags = 0;
+	}
 	v->tx_done[s] = false;
 	q->avail[2 + q->avail_idx++ % q->size] = 2 * s;
 	return 0;
@@ -349,7 +421,8 @@ vq_init(struct vnet *v, struct vq *q, int index)
 static bool
 negotiate(struct vnet *v)
 {
-	uint64_t want = F_VERSION_1 | F_NET_MAC | F_NET_STATUS;
+	uint64_t want = F_VERSION_1 | F_NET_MAC | F_NET_STATUS | F_NET_CSUM |
+		F_NET_HOST_TSO4 | F_INDIRECT;
 
 	C8(v, C_STATUS) = 0;
 	for (int i = 0; i < 1000000 && C8(v, C_STATUS) != 0; i++)
@@ -363,6 +436,8 @@ negotiate(struct vnet *v)
 	if (!(v->features & F_VERSION_1))
 		return false;
 	v->features &= want;
+	if (!(v->features & F_NET_CSUM))	/* 5.1.3.1: TSO needs CSUM */
+		v->features &= ~F_NET_HOST_TSO4;
 	C32(v, C_GFSELECT) = 0;
 	C32(v, C_GF) = (uint32_t)v->features;
 	C32(v, C_GFSELECT) = 1;
@@ -386,7 +461,24 @@ vnet_setup(struct vnet *v)
 		v->tx_hdr_kva[i / TX_PER_PAGE] = dma_page(&pa);
 		v->tx_hdr_pa[i / TX_PER_PAGE] = pa;
 	}
+	for (int i = 0; (v->features & F_INDIRECT) && i < v->tx.size / 2; i += IND_PER_PAGE) {
+		v->tx_ind_kva[i / IND_PER_PAGE] = dma_page(&pa);
+		v->tx_ind_pa[i / IND_PER_PAGE] = pa;
+	}
 	return true;
+}
+
+/* What the kernel may ask of the device per frame (NIC_OFFLOAD_*). */
+static uint32_t
+vnet_offloads(struct vnet *v)
+{
+	uint32_t o = 0;
+
+	if (v->features & F_NET_CSUM)
+		o |= NIC_OFFLOAD_CSUM;
+	if ((v->features & F_NET_HOST_TSO4) && (v->features & F_INDIRECT))
+		o |= NIC_OFFLOAD_TSO4;
+	return o;
 }
 
 static void
@@ -408,7 +500,7 @@ vnet_attach(struct pci_dev *d)
 	if (v->features & F_NET_MAC)
 		for (int i = 0; i < 6; i++)
 			mac[i] = v->devcfg[i];
-	n = nic_register(&vnet_ops, v, mac, "virtio-net", v->rx.size / 2);
+	n = nic_register(&vnet_ops, v, mac, "virtio-net", v->rx.size / 2, vnet_offloads(v));
 	if (!n)
 		return;
 	nvnet++;

@@ -107,6 +107,20 @@ chan_output(void *ctx, const void *frame, size_t len)
 	return -1;
 }
 
+static int
+chan_output_tso(void *ctx, const void *frame, size_t len, unsigned mss)
+{
+	(void)ctx;
+	return nic_send_tso(&chan, frame, len, (uint16_t)mss) < 0 ? -1 : 0;
+}
+
+static void *
+chan_tso_buf(void *ctx)
+{
+	(void)ctx;
+	return nic_tso_buf(&chan);
+}
+
 struct netstack *
 netif_open(int nic, const char *conf, const char **bad)
 {
@@ -121,6 +135,10 @@ netif_open(int nic, const char *conf, const char **bad)
 	for (int i = 0; i < 6; i++)
 		ifc.mac[i] = ne->mac[i];
 	ifc.output = chan_output;
+	if (ne->offloads & NIC_OFFLOAD_TSO4) {
+		ifc.output_tso = chan_output_tso;
+		ifc.tso_buf = chan_tso_buf;
+	}
 	chan_ns = net_create(&ifc);
 	if (chan_ns == NULL) {
 		nic_close(&chan);

@@ -74,12 +74,25 @@ unmap_rings:
 	return r;
 }
 
+#define TSO_PAGES	(NIC_TSO_BUFS * NIC_TSO_BUF_SIZE / PGSIZE)
+_Static_assert((NIC_CHAN_PAGES + NIC_RXBUF_MAX + TX_PAGES) * PGSIZE <= NIC_TSO_OFF &&
+	       NIC_TSO_OFF + TSO_PAGES * PGSIZE <= NIC_WINDOW,
+	       "the TSO buffers overlap the channel's other pages or its neighbour");
+
+static uintptr_t
+tso_va(const struct nic_chan *c)
+{
+	return NIC_LIBOS_VA + (uintptr_t)c->slot * NIC_WINDOW + NIC_TSO_OFF;
+}
+
 static void
 unmap_window(struct nic_chan *c)
 {
 	unmap_range(NIC_LIBOS_VA + (uintptr_t)c->slot * NIC_WINDOW, NIC_CHAN_PAGES);
 	unmap_range(c->rxbuf_va, c->nrxbuf);
 	unmap_range(c->txbuf_va, TX_PAGES);
+	if (c->tso_mapped)
+		unmap_range(tso_va(c), TSO_PAGES);
 }
 
 int
@@ -198,7 +211,7 @@ nic_tx_buf(struct nic_chan *c)
 }
 
 int64_t
-nic_tx_queue_va(struct nic_chan *c, uintptr_t va, size_t len)
+nic_tx_queue_off(struct nic_chan *c, uintptr_t va, size_t len, uint16_t flags, uint16_t mss)
 {
 	uint32_t idx = c->tx_prod;
 
@@ -207,9 +220,62 @@ nic_tx_queue_va(struct nic_chan *c, uintptr_t va, size_t len)
 		if (tx_full(c))
 			return -E_AGAIN;
 	}
-	c->tx->desc[idx % NIC_TXRING_SIZE] = (struct nic_txdesc){ va, (uint16_t)len, 0, 0 };
+	c->tx->desc[idx % NIC_TXRING_SIZE] = (struct nic_txdesc){
+		.va = va, .len = (uint32_t)len, .flags = flags, .mss = mss };
 	asm volatile("" ::: "memory");
 	c->tx->prod = ++c->tx_prod;
+	return idx;
+}
+
+int64_t
+nic_tx_queue_va(struct nic_chan *c, uintptr_t va, size_t len)
+{
+	return nic_tx_queue_off(c, va, len, 0, 0);
+}
+
+/* Is TSO buffer k free: never queued, or its descriptor final? */
+static bool
+tso_free(struct nic_chan *c, uint32_t k)
+{
+	if (c->tso_busy[k] && (int32_t)(c->tx->done - c->tso_idx[k]) > 0)
+		c->tso_busy[k] = false;
+	return !c->tso_busy[k];
+}
+
+void *
+nic_tso_buf(struct nic_chan *c)
+{
+	uint32_t k = c->tso_next % NIC_TSO_BUFS;
+
+	if (!c->tso_mapped) {
+		if (map_range(tso_va(c), TSO_PAGES, PERM_DATA) < 0)
+			return NULL;
+		c->tso_mapped = true;
+	}
+	if (!tso_free(c, k)) {
+		sys_nic_kick(c->id, NIC_KICK_POLL);
+		if (!tso_free(c, k))
+			return NULL;
+	}
+	return (void *)(tso_va(c) + (uintptr_t)k * NIC_TSO_BUF_SIZE);
+}
+
+int64_t
+nic_tso_send(struct nic_chan *c, size_t len, uint16_t mss)
+{
+	uint32_t k = c->tso_next % NIC_TSO_BUFS;
+	int64_t idx;
+
+	if (!c->tso_mapped || len > NIC_TSO_FRAME_MAX)
+		return -E_INVAL;
+	idx = nic_tx_queue_off(c, tso_va(c) + (uintptr_t)k * NIC_TSO_BUF_SIZE, len,
+			       NIC_TXF_TSO, mss);
+	if (idx < 0)
+		return idx;
+	c->tso_idx[k] = (uint32_t)idx;
+	c->tso_busy[k] = true;
+	c->tso_next++;
+	nic_tx_flush(c);
 	return idx;
 }
 
@@ -220,6 +286,24 @@ nic_tx_queue(struct nic_chan *c, size_t len)
 		return -E_INVAL;
 	return nic_tx_queue_va(c, c->txbuf_va +
 			       (uintptr_t)(c->tx_prod % NIC_TXRING_SIZE) * NIC_TXBUF_SIZE, len);
+}
+
+int
+nic_send_tso(struct nic_chan *c, const void *frame, size_t len, uint16_t mss)
+{
+	void *buf = NULL;
+
+	if (nic_chan_info(c)->tx_rejected[NIC_TXERR_OFFLOAD] != 0)
+		return -E_NOT_SUPP;
+	if (len > NIC_TSO_FRAME_MAX)
+		return -E_INVAL;
+	for (int tries = 0; tries < 100 && !(buf = nic_tso_buf(c)); tries++)
+		nic_poll(c);
+	if (!buf)
+		return -E_AGAIN;
+	if (buf != frame)		/* not built in place */
+		memcpy(buf, frame, len);
+	return nic_tso_send(c, len, mss) < 0 ? -E_AGAIN : 0;
 }
 
 int

@@ -84,6 +84,21 @@ chan_output(void *ctx, const void *frame, size_t len)
 	return -1;
 }
 
+/* net.h's output_tso, over the channel's TSO buffers. */
+static int
+chan_output_tso(void *ctx, const void *frame, size_t len, unsigned mss)
+{
+	(void)ctx;
+	return nic_send_tso(&S.chan, frame, len, (uint16_t)mss) < 0 ? -1 : 0;
+}
+
+static void *
+chan_tso_buf(void *ctx)
+{
+	(void)ctx;
+	return nic_tso_buf(&S.chan);
+}
+
 /* Claims IPv4 to addr (every protocol) for the channel, in place of the
  * address claimed before. */
 static int
@@ -361,6 +376,10 @@ start_stack(char *conf)
 	for (int i = 0; i < 6; i++)
 		ifc.mac[i] = ne->mac[i];
 	ifc.output = chan_output;
+	if (ne->offloads & NIC_OFFLOAD_TSO4) {
+		ifc.output_tso = chan_output_tso;
+		ifc.tso_buf = chan_tso_buf;
+	}
 	if ((S.ns = net_create(&ifc)) == NULL)
 		return start_fail(-ENOMEM, "no memory for the stack");
 	if (net_configure(S.ns, conf, &bad) < 0) {

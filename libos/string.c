@@ -19,13 +19,18 @@ memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-/* C's memcpy: the regions must not overlap. */
+/* C's memcpy: the regions must not overlap. Eight bytes a step, then
+ * the tail: under QEMU's TCG (7.x) every step of a rep prefix is a
+ * trip through the translated block, so rep movsb alone copied a
+ * 64 KiB TSO frame in 65536 trips (half of tcpbench's time). */
 void *
 memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, r = n % 8;
 
-	asm volatile("rep movsb" : "+D" (d), "+S" (src), "+c" (n) : : "memory");
+	asm volatile("rep movsq" : "+D" (d), "+S" (src), "+c" (q) : : "memory");
+	asm volatile("rep movsb" : "+D" (d), "+S" (src), "+c" (r) : : "memory");
 	return dst;
 }
 

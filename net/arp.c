@@ -185,6 +185,16 @@ arp_input(struct netstack *ns, const uint8_t *a, size_t len)
 		arp_send(ns, ARP_OP_REPLY, a + 8, spa, a + 8);
 }
 
+const uint8_t *
+arp_resolved(struct netstack *ns, uint32_t nh)
+{
+	struct arp_entry *e = arp_find(ns, nh);
+
+	if (e && (e->ae_state == ARP_RESOLVED || e->ae_state == ARP_STALE))
+		return e->ae_mac;
+	return NULL;
+}
+
 int
 arp_output(struct netstack *ns, uint8_t *frame, size_t len, uint32_t nh)
 {

@@ -144,6 +144,31 @@ ip_header(struct netstack *ns, uint8_t *h, size_t total, uint16_t id,
 	(void)ns;
 }
 
+int
+ip_output_tso(struct netstack *ns, uint8_t *frame, size_t len, uint32_t src,
+	uint32_t dst, unsigned mss)
+{
+	uint32_t nh = ip_route(ns, dst);
+	const uint8_t *mac;
+
+	/* a frame held for ARP would later go out whole: not here */
+	if (nh == 0 || ns->ns_if.output_tso == NULL || net_is_bcast(ns, nh) ||
+	    len > 65535 - IP_HLEN || (mac = arp_resolved(ns, nh)) == NULL)
+		return -NET_EAGAIN;
+	ip_header(ns, frame + ETH_HLEN, IP_HLEN + len, ns->ns_ip_id, 0,
+		IPPROTO_TCP_, src, dst, 0);
+	memcpy(frame, mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, ns->ns_if.mac, ETH_ALEN);
+	put16(frame + 12, ETH_TYPE_IP);
+	if (ns->ns_if.output_tso(ns->ns_if.ctx, frame, NET_HEADROOM + len, mss) < 0)
+		return -NET_EAGAIN;
+	/* the NIC numbers the segments id, id+1, ... */
+	ns->ns_ip_id += (uint16_t)((len + mss - 1) / mss);
+	NSTAT(ns, ip_tx);
+	NSTAT(ns, eth_tx);
+	return 0;
+}
+
 /* Sends payload (len bytes) in fragments of at most the MTU (RFC 791
  * 3.2 "fragmentation"): each one a fresh frame. */
 static int

@@ -67,7 +67,27 @@ struct net_ifconfig {
 	/* Frames arrive with verified checksums (NIC offload, or a fuzzer
 	 * that cannot compute them): skip verifying them. */
 	int rx_csum_trusted;
+	/* TCP segmentation offload, NULL if the NIC has none: sends one
+	 * Ethernet + IPv4 + TCP frame of up to NET_TSO_MAX payload bytes for
+	 * the NIC to cut into segments of mss payload bytes, each with the
+	 * headers repeated (the IP identification counting up, FIN and PSH
+	 * on the last only), and to checksum: the TCP checksum field holds
+	 * the pseudo-header sum of the whole frame, folded, not complemented.
+	 * Returns 0, or < 0 when nothing was sent (the stack then sends
+	 * MSS-sized segments itself). */
+	int (*output_tso)(void *ctx, const void *frame, size_t len, unsigned mss);
+	/* With output_tso, optional: a buffer of NET_TSO_FRAME bytes to
+	 * build the next TSO frame in, which output_tso then sends without
+	 * copying it; NULL: the stack builds in its own. */
+	void *(*tso_buf)(void *ctx);
 };
+/* The largest TSO payload: one IP datagram with full TCP options, and
+ * at most NET_TSO_SEGS_MAX segments of at least NET_TSO_MSS_MIN bytes
+ * (kern/abi/nic.h's NIC_TSO_SEGS_MAX and NIC_TSO_MSS_MIN). */
+#define NET_TSO_MAX	(65535 - 20 - 60)
+#define NET_TSO_SEGS_MAX 64
+#define NET_TSO_MSS_MIN	64
+#define NET_TSO_FRAME	(14 + 65535)	/* Ethernet header, the datagram */
 
 /*
  * TCP tuning: every knob Linux makes system-wide, per application (the
@@ -83,6 +103,7 @@ struct tcp_tune {
 	uint8_t delack;		/* delay ACKs (RFC 1122 4.2.3.2) */
 	uint8_t nodelay;	/* Nagle's algorithm off (RFC 896) */
 	uint8_t keepalive;	/* send keepalives (RFC 1122 4.2.3.6) */
+	uint8_t tso;		/* hand the NIC large segments (output_tso) */
 	uint32_t delack_us;	/* delayed-ACK timeout (< 500 ms) */
 	uint32_t rto_min_us;	/* RFC 6298 2.4: 1 s; we default lower, as Linux */
 	uint32_t rto_max_us;	/* RFC 6298 2.5: at least 60 s */
@@ -102,7 +123,8 @@ struct tcp_tune {
 
 /* The defaults: CUBIC, IW 10, SACK, timestamps and window scaling on,
  * delayed ACK 40 ms, Nagle on, RTO 200 ms..60 s (initial 1 s), 256 KiB
- * buffers, keepalive off (2 h/75 s/9), TIME-WAIT 60 s. */
+ * buffers, keepalive off (2 h/75 s/9), TIME-WAIT 60 s, TSO where the
+ * interface has it. */
 void tcp_tune_defaults(struct tcp_tune *t);
 /* Sets one knob by name from text ("cc", "cubic"; "iw", "2";
  * "delack_ms", "0"...). Returns 0, -NET_ENOENT for an unknown key,

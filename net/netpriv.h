@@ -24,6 +24,7 @@
 #define NET_HEADROOM	(ETH_HLEN + IP_HLEN)
 #define NET_MTU_DEFAULT	1500
 #define NET_FRAME_MAX	(ETH_HLEN + 9000)
+#define NET_TX_MAX	NET_TSO_FRAME	/* a TSO frame: one whole datagram */
 
 #define IPPROTO_ICMP_	1
 #define IPPROTO_TCP_	6
@@ -102,7 +103,7 @@ struct netstack {
 	uint16_t ns_mtu;
 	struct net_stats ns_stats;
 	struct tcp_tune ns_tune;		/* defaults for new sockets */
-	uint8_t ns_tx[NET_FRAME_MAX];		/* the one frame being built */
+	uint8_t ns_tx[NET_TX_MAX];		/* the one frame being built */
 	uint16_t ns_ip_id;			/* next IP identification */
 	struct arp_entry ns_arp[NET_ARP_SLOTS];
 	uint16_t ns_arp_last;			/* index arp_find tries first */
@@ -149,6 +150,8 @@ void arp_input(struct netstack *ns, const uint8_t *pkt, size_t len);
 /* Sends an IPv4 frame to next hop nh, resolving it first if needed (the
  * frame is then held, copied). */
 int arp_output(struct netstack *ns, uint8_t *frame, size_t len, uint32_t nh);
+/* nh's MAC address if the cache has it resolved, else NULL. */
+const uint8_t *arp_resolved(struct netstack *ns, uint32_t nh);
 void arp_announce(struct netstack *ns);
 uint64_t arp_timer(struct netstack *ns, uint64_t now);
 void arp_flush(struct netstack *ns);
@@ -159,6 +162,12 @@ void ip_input(struct netstack *ns, const uint8_t *pkt, size_t len);
  * ip_output writes the headers and sends it (fragmenting if it must). */
 int ip_output(struct netstack *ns, uint8_t *frame, size_t len, uint8_t proto,
 	uint32_t src, uint32_t dst, uint8_t ttl);
+/* Sends a TCP frame (as ip_output) of len bytes, larger than the MTU,
+ * by the NIC's segmentation offload, segments of mss payload bytes;
+ * -NET_EAGAIN (nothing sent) when the next hop is not resolved or the
+ * interface refuses it. */
+int ip_output_tso(struct netstack *ns, uint8_t *frame, size_t len, uint32_t src,
+	uint32_t dst, unsigned mss);
 /* The source address for a packet to dst (0 if none). */
 uint32_t ip_source_for(struct netstack *ns, uint32_t dst);
 uint64_t ip_reass_timer(struct netstack *ns, uint64_t now);

@@ -702,6 +702,7 @@ tune_field(struct tcp_tune *t, int name, uint32_t *mult, int *is_flag)
 	case NET_TCP_TIMESTAMPS:	*is_flag = 1; return &t->tstamp;
 	case NET_TCP_WSCALE:		*is_flag = 1; return &t->wscale;
 	case NET_TCP_DELACK:		*is_flag = 1; return &t->delack;
+	case NET_TCP_TSO:		*is_flag = 1; return &t->tso;
 	}
 	return NULL;
 }

@@ -75,6 +75,7 @@ struct net_sockaddr {
 #define NET_TCP_RTO_INIT_MS	109
 #define NET_TCP_TIMEWAIT_MS	110
 #define NET_TCP_DUPTHRESH	111
+#define NET_TCP_TSO		112	/* 0/1: segmentation offload where the NIC has it */
 
 struct net_linger {
 	int l_onoff;

@@ -151,6 +151,7 @@ tcp_tune_defaults(struct tcp_tune *t)
 	t->delack = 1;
 	t->nodelay = 0;
 	t->keepalive = 0;
+	t->tso = 1;
 	t->delack_us = 40000;
 	t->rto_min_us = 200000;
 	t->rto_max_us = 60000000;
@@ -187,6 +188,7 @@ static const struct tune_key tune_table[] = {
 	{ "delack",		TK_BOOL, TOFF(delack),		0, 1 },
 	{ "nodelay",		TK_BOOL, TOFF(nodelay),		0, 1 },
 	{ "keepalive",		TK_BOOL, TOFF(keepalive),	0, 1 },
+	{ "tso",		TK_BOOL, TOFF(tso),		0, 1 },
 	{ "delack_ms",		TK_MS,   TOFF(delack_us),	1, 500 },
 	{ "rto_min_ms",		TK_MS,   TOFF(rto_min_us),	1, 60000 },
 	{ "rto_max_ms",		TK_MS,   TOFF(rto_max_us),	100, 600000 },
@@ -207,7 +209,7 @@ static const struct tune_key tune_table[] = {
 
 const char *const tcp_tune_keys[] = {
 	"cc", "iw", "sack", "tstamp", "wscale", "delack", "nodelay", "keepalive",
-	"delack_ms", "rto_min_ms", "rto_max_ms", "rto_init_ms", "sndbuf",
+	"tso", 	"delack_ms", "rto_min_ms", "rto_max_ms", "rto_init_ms", "sndbuf",
 	"rcvbuf", "mss", "keep_idle_s", "keep_intvl_s", "keep_cnt",
 	"timewait_ms", "user_timeout_ms", "rexmt_max", "syn_rexmt_max",
 	"dupthresh", NULL,

@@ -82,6 +82,8 @@
 	X(tcp_rst_tx) \
 	X(tcp_tx)			/* segments sent */ \
 	X(tcp_rexmt)			/* segments retransmitted */ \
+	X(tcp_tso_tx)			/* TSO frames sent (their segments count in tcp_tx) */ \
+	X(tcp_tso_fallback)		/* TSO frames the interface refused: sent as one segment */ \
 	X(tcp_rto)			/* retransmission timeouts */ \
 	X(tcp_fast_rexmt)		/* fast retransmits (entries into recovery) */ \
 	X(tcp_ooo_rx)			/* out-of-order segments queued */ \

@@ -172,12 +172,15 @@ tcp_acked_out(struct tcpcb *tp, uint32_t win)
 	tcp_timer_cancel(tp, TT_DELACK);
 }
 
-int
-tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+/* Builds the segment [seq, seq+len) with flags in frame (checksum field
+ * zero); returns its TCP header length and the window it offers in *win,
+ * or -NET_EINVAL if the bytes are not in the send buffer. */
+static int
+tcp_build_seg(struct tcpcb *tp, uint8_t *frame, uint32_t seq, uint32_t len, uint8_t flags,
+	uint32_t *win)
 {
-	struct netstack *ns = tp->t_ns;
-	uint8_t *h = ns->ns_tx + NET_HEADROOM;
-	uint32_t off = seq - tp->sb_seq, win, sum;
+	uint8_t *h = frame + NET_HEADROOM;
+	uint32_t off = seq - tp->sb_seq;
 	int optlen;
 	size_t hlen;
 
@@ -195,14 +198,29 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	h[12] = (uint8_t)((hlen / 4) << 4);
 	h[13] = flags;
 	if (flags & TH_SYN)
-		win = NET_MIN(tcp_rcv_space(tp), 65535u);	/* RFC 7323 2.2: unscaled */
+		*win = NET_MIN(tcp_rcv_space(tp), 65535u);	/* RFC 7323 2.2: unscaled */
 	else
-		win = tcp_adv_window(tp);
-	put16(h + 14, (uint16_t)((flags & TH_SYN) ? win : win >> tp->rcv_wscale));
+		*win = tcp_adv_window(tp);
+	put16(h + 14, (uint16_t)((flags & TH_SYN) ? *win : *win >> tp->rcv_wscale));
 	put16(h + 16, 0);
 	put16(h + 18, 0);
 	if (len > 0)
 		sb_read(tp, off, h + hlen, len);
+	return (int)hlen;
+}
+
+int
+tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct netstack *ns = tp->t_ns;
+	uint8_t *h = ns->ns_tx + NET_HEADROOM;
+	uint32_t win, sum;
+	int r = tcp_build_seg(tp, ns->ns_tx, seq, len, flags, &win);
+	size_t hlen;
+
+	if (r < 0)
+		return r;
+	hlen = (size_t)r;
 	sum = net_pseudo_sum(tp->laddr, tp->faddr, IPPROTO_TCP_, (uint32_t)(hlen + len));
 	put16(h + 16, net_csum_fold(net_csum_partial(sum, h, hlen + len)));
 	if (flags & TH_ACK)
@@ -211,6 +229,39 @@ tcp_send_seg(struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 	tp->st_bytes_sent += len;
 	NSTAT(ns, tcp_tx);
 	return ip_output(ns, ns->ns_tx, hlen + len, IPPROTO_TCP_, tp->laddr, tp->faddr, 0);
+}
+
+/*
+ * Sends [seq, seq+len) as one TSO frame the NIC cuts into segments of
+ * mss payload bytes (net.h, output_tso): the checksum field gets the
+ * pseudo-header sum, the NIC adds the rest. -NET_EAGAIN when nothing
+ * went (the caller sends an ordinary segment).
+ */
+static int
+tcp_send_tso(struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags, uint32_t mss)
+{
+	struct netstack *ns = tp->t_ns;
+	uint8_t *frame = ns->ns_if.tso_buf ? ns->ns_if.tso_buf(ns->ns_if.ctx) : NULL;
+	uint32_t win, nseg = (len + mss - 1) / mss;
+	int r;
+
+	if (frame == NULL)
+		frame = ns->ns_tx;
+	if ((r = tcp_build_seg(tp, frame, seq, len, flags, &win)) < 0)
+		return r;
+	put16(frame + NET_HEADROOM + 16, (uint16_t)~net_csum_fold(net_pseudo_sum(tp->laddr,
+		tp->faddr, IPPROTO_TCP_, (uint32_t)r + len)));
+	if (ip_output_tso(ns, frame, (size_t)r + len, tp->laddr, tp->faddr, mss) < 0) {
+		NSTAT(ns, tcp_tso_fallback);
+		return -NET_EAGAIN;
+	}
+	if (flags & TH_ACK)
+		tcp_acked_out(tp, win);
+	tp->st_segs_out += nseg;
+	tp->st_bytes_sent += len;
+	ns->ns_stats.tcp_tx += nseg;
+	NSTAT(ns, tcp_tso_tx);
+	return 0;
 }
 
 void
@@ -316,8 +367,49 @@ tcp_window_update_due(const struct tcpcb *tp)
 		 tp->rb_cap <= 8u * tp->t_maxseg);
 }
 
-/* One new (or go-back-N) segment if the rules allow: room is what
- * congestion control lets out beyond snd_nxt. 1 if data or FIN went. */
+/* How much new data one frame may carry: a segment, or with TSO (the
+ * interface has it, the socket's tuning allows it, new data only) as
+ * many whole segments as fit in NET_TSO_MAX and what the windows let out
+ * (ready, a number of whole segments). */
+static uint32_t
+tcp_frame_room(const struct tcpcb *tp, uint32_t ready, uint32_t seg, int rexmit)
+{
+	uint32_t max;
+
+	if (ready <= seg || rexmit || !tp->t_tune.tso || !tp->t_ns->ns_if.output_tso ||
+	    (tp->t_flags & TF_FORCE1) || seg < NET_TSO_MSS_MIN)
+		return seg;
+	max = NET_MIN((uint32_t)NET_TSO_MAX, ready);
+	max = NET_MIN(max, NET_TSO_SEGS_MAX * seg);
+	return max - max % seg;
+}
+
+/* Will the segment [seq, seq+len) carry our FIN? */
+static int
+tcp_fin_due(const struct tcpcb *tp, uint32_t seq, uint32_t len)
+{
+	return (tp->t_flags & TF_WANTFIN) && seq + len == tcp_data_end(tp) &&
+		!((tp->t_flags & TF_SENTFIN) && SEQ_GT(seq, tp->fin_seq));
+}
+
+/* Sends [seq, seq+*len) with flags; a TSO frame (longer than a segment,
+ * seg) that the interface refuses becomes one segment, *len and the FIN
+ * and PSH flags cut to match. */
+static void
+tcp_send_frame(struct tcpcb *tp, uint32_t seq, uint32_t *len, uint8_t flags, uint32_t seg)
+{
+	if (*len <= seg || tcp_send_tso(tp, seq, *len, flags, seg) < 0) {
+		if (*len > seg) {
+			*len = seg;
+			flags &= (uint8_t)~(TH_FIN | TH_PSH);
+		}
+		tcp_send_seg(tp, seq, *len, flags);
+	}
+}
+
+/* One new (or go-back-N) segment, or one TSO frame of them, if the rules
+ * allow: room is what congestion control lets out beyond snd_nxt. 1 if
+ * data or FIN went. */
 static int
 tcp_output_one(struct tcpcb *tp, uint32_t room)
 {
@@ -331,12 +423,11 @@ tcp_output_one(struct tcpcb *tp, uint32_t room)
 	wend = tp->snd_una + tp->snd_wnd;
 	usable = SEQ_GT(wend, seq) ? wend - seq : 0;
 	usable = NET_MIN(usable, room);
-	len = NET_MIN(NET_MIN(avail, usable), seg);
+	len = NET_MIN(avail, usable);
+	len = NET_MIN(len, tcp_frame_room(tp, len, seg, rexmit));
 	if (usable < avail && room < tp->snd_wnd)
 		tp->t_cc.cwnd_limited = 1;
-	if ((tp->t_flags & TF_WANTFIN) && seq + len == tcp_data_end(tp) &&
-	    !((tp->t_flags & TF_SENTFIN) && SEQ_GT(seq, tp->fin_seq)))
-		fin = 1;
+	fin = tcp_fin_due(tp, seq, len);
 	if (len > 0) {
 		if (len >= seg || rexmit || (tp->t_flags & TF_FORCE1))
 			sendit = 1;
@@ -362,7 +453,8 @@ tcp_output_one(struct tcpcb *tp, uint32_t room)
 		tp->st_rexmits++;
 		NSTAT(tp->t_ns, tcp_rexmt);
 	}
-	tcp_send_seg(tp, seq, len, flags);
+	tcp_send_frame(tp, seq, &len, flags, seg);
+	fin = fin && seq + len == tcp_data_end(tp);
 	if (fin) {
 		tp->t_flags |= TF_SENTFIN;
 		tp->fin_seq = seq + len;

@@ -11,6 +11,7 @@
 static const char *const txerr_names[NIC_TXERR_NREASONS] = {
 	[NIC_TXERR_LEN] = "len", [NIC_TXERR_ADDR] = "addr",
 	[NIC_TXERR_PAGE] = "page", [NIC_TXERR_SPOOF] = "spoof",
+	[NIC_TXERR_OFFLOAD] = "offload",
 };
 
 static void
@@ -28,6 +29,10 @@ show_nic(int i, const volatile struct nic_export *n)
 	cprintf("  dropped: %lu unclaimed, %lu malformed, %lu missed by the device; "
 		"tx ring full %lu times; %lu overlapping claims refused\n", n->rx_unclaimed,
 		n->rx_malformed, n->rx_missed, n->tx_full, n->claims_refused);
+	if (n->offloads)
+		cprintf("  offloads:%s%s; %lu frames checksummed by the NIC, %lu of them TSO\n",
+			n->offloads & NIC_OFFLOAD_CSUM ? " csum" : "",
+			n->offloads & NIC_OFFLOAD_TSO4 ? " tso4" : "", n->tx_csum, n->tx_tso);
 	if (n->demux_frames)
 		cprintf("  demux: %lu frames, %lu cycles and %lu.%02lu tests a frame\n",
 			n->demux_frames, n->demux_cycles / n->demux_frames,

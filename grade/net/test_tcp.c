@@ -115,6 +115,34 @@ bulk(uint64_t seed, double loss, double dup, double reorder, double corrupt,
 }
 
 static void t_bulk_clean(void) { bulk(3, 0, 0, 0, 0, 8u << 20, NULL); }
+
+/* Bulk transfers with TSO (the wire segments as a NIC): byte-exact under
+ * loss and reordering, the frames' checksum fields as the NIC wants. */
+static void
+bulk_tso(uint64_t seed, double loss, double reorder, uint64_t n, const char *conf)
+{
+	wire_tso = 1;
+	wire_tso_frames = wire_tso_bad = 0;
+	bulk(seed, loss, 0, reorder, 0, n, conf);
+	wire_tso = 0;
+	CHECKV(wire_tso_frames > 0, "%llu", (unsigned long long)wire_tso_frames);
+	CHECKV(wire_tso_bad == 0, "%llu", (unsigned long long)wire_tso_bad);
+}
+
+static void t_tso_clean(void) { bulk_tso(40, 0, 0, 8u << 20, NULL); }
+static void t_tso_loss(void) { bulk_tso(41, 0.02, 0.02, 4u << 20, NULL); }
+static void t_tso_nosack(void) { bulk_tso(42, 0.02, 0, 4u << 20, "sack=0 tstamp=0"); }
+
+/* tso=0: the interface has TSO, the tuning keeps it unused */
+static void
+t_tso_off(void)
+{
+	wire_tso = 1;
+	wire_tso_frames = 0;
+	bulk(43, 0, 0, 0, 0, 1u << 20, "tso=0");
+	wire_tso = 0;
+	CHECKV(wire_tso_frames == 0, "%llu", (unsigned long long)wire_tso_frames);
+}
 static void t_bulk_loss1(void) { bulk(4, 0.01, 0, 0, 0, 8u << 20, NULL); }
 static void t_bulk_loss5(void) { bulk(5, 0.05, 0, 0, 0, 4u << 20, NULL); }
 static void t_bulk_reorder(void) { bulk(6, 0, 0, 0.05, 0, 4u << 20, NULL); }
@@ -1200,6 +1228,10 @@ const struct nt_case tcp_cases[] = {
 	{ "tcp_handshake_options", t_handshake_options },
 	{ "tcp_options_off", t_options_off },
 	{ "tcp_bulk_clean", t_bulk_clean },
+	{ "tcp_tso_clean", t_tso_clean },
+	{ "tcp_tso_loss", t_tso_loss },
+	{ "tcp_tso_nosack", t_tso_nosack },
+	{ "tcp_tso_off", t_tso_off },
 	{ "tcp_bulk_loss1", t_bulk_loss1 },
 	{ "tcp_bulk_loss5", t_bulk_loss5 },
 	{ "tcp_bulk_reorder", t_bulk_reorder },

@@ -109,6 +109,77 @@ out_a(void *ctx, const void *frame, size_t len)
 	return 0;
 }
 
+int wire_tso;
+uint64_t wire_tso_frames, wire_tso_bad;
+
+static uint32_t
+rd16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static void
+wr16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The one's-complement sum of len bytes at p added to sum, folded. */
+static uint32_t
+sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (; len > 1; p += 2, len -= 2)
+		sum += rd16(p);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static uint32_t
+pseudo(const uint8_t *ip, uint32_t tcplen)
+{
+	return sum16(6 + tcplen, ip + 12, 8);
+}
+
+/* What a NIC does with a TSO frame (VIRTIO 1.2 5.1.6.2, as QEMU and
+ * Linux do it): segments of mss payload bytes, each with the headers,
+ * the IP length, identification and checksum, the TCP sequence number
+ * and checksum its own, FIN and PSH on the last only. */
+static int
+out_tso(void *ctx, const void *frame, size_t len, unsigned mss)
+{
+	struct end *e = ctx;
+	const uint8_t *f = frame;
+	size_t ihl = (size_t)(f[14] & 0xf) * 4, thl = (size_t)(f[14 + ihl + 12] >> 4) * 4;
+	size_t hdr = 14 + ihl + thl, off, n;
+	uint32_t seq = (uint32_t)rd16(f + 14 + ihl + 4) << 16 | rd16(f + 14 + ihl + 6);
+	uint8_t seg[16384], *ip = seg + 14, *tcp = ip + ihl;
+
+	wire_tso_frames++;
+	if (rd16(f + 14 + ihl + 16) != pseudo(f + 14, (uint32_t)(len - 14 - ihl)))
+		wire_tso_bad++;
+	for (off = hdr; off < len; off += n) {
+		n = len - off < mss ? len - off : mss;
+		memcpy(seg, f, hdr);
+		memcpy(seg + hdr, f + off, n);
+		wr16(ip + 2, (uint32_t)(ihl + thl + n));
+		wr16(ip + 4, rd16(f + 18) + (uint32_t)((off - hdr) / mss));
+		wr16(ip + 10, 0);
+		wr16(ip + 10, ~sum16(0, ip, ihl));
+		wr16(tcp + 4, (seq + (uint32_t)(off - hdr)) >> 16);
+		wr16(tcp + 6, seq + (uint32_t)(off - hdr));
+		if (off + n < len)
+			tcp[13] &= (uint8_t)~0x09;	/* FIN, PSH */
+		wr16(tcp + 16, 0);
+		wr16(tcp + 16, ~sum16(pseudo(ip, (uint32_t)(thl + n)), tcp, thl + n));
+		transmit(e->w, e->idx, seg, hdr + n);
+	}
+	return 0;
+}
+
 void
 wire_inject(struct wire *w, int from, const void *frame, size_t len)
 {
@@ -138,6 +209,8 @@ wire_init(struct wire *w, uint64_t seed)
 		ifc.addr = WIRE_ADDR(i);
 		ifc.netmask = 0xffffff00u;
 		ifc.output = out_a;
+		if (wire_tso)
+			ifc.output_tso = out_tso;
 		ends[i].w = w;
 		ends[i].idx = i;
 		ifc.ctx = &ends[i];

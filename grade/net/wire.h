@@ -50,6 +50,13 @@ struct wire {
 	uint64_t frames[2], dropped, duplicated, reordered, corrupted, qdrops;
 };
 
+/* Set before wire_init: both stacks get a TSO interface (net.h,
+ * output_tso) that the wire segments as a NIC would. */
+extern int wire_tso;
+/* TSO frames the stacks handed over, and those whose checksum field
+ * was not the pseudo-header sum the NIC expects. */
+extern uint64_t wire_tso_frames, wire_tso_bad;
+
 /* Sets up two stacks joined by a link (100 Mbit/s, 1 ms, 100 frames). */
 void wire_init(struct wire *w, uint64_t seed);
 void wire_free(struct wire *w);

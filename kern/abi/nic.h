@@ -25,6 +25,8 @@
  *
  * Transmit. The application fills tx descriptors naming a frame inside
  * one page it owns and advances prod; sys_nic_kick checks and queues them.
+ * A TSO frame (NIC_TXF_TSO) may be larger than NIC_FRAME_MAX and cross
+ * pages; each of its pages is checked and pinned as the first one is.
  * The first NIC_TX_HDR_COPY bytes travel in a kernel copy that is what the
  * source check looks at (so rewriting the headers after the kick changes
  * nothing); the rest goes to the device from the application's page
@@ -41,6 +43,21 @@
  * the NIC's MAC and a claimed address; nothing else. A channel without
  * one (only subscriptions, or claims on other fields) is raw: only the
  * administrator (principal 0) may send on it.
+ *
+ * Offloads. A NIC whose export lists NIC_OFFLOAD_* bits computes TCP
+ * checksums (NIC_TXF_CSUM) and cuts a large TCP segment into mss-sized
+ * ones (NIC_TXF_TSO, a TCP segmentation offload frame) for the frames
+ * whose descriptors ask it. Only an untagged IPv4/TCP frame without IP
+ * options or fragmentation may ask, whose Ethernet, IP and TCP headers
+ * all lie in the kernel copy (so the headers the device repeats in every
+ * segment are the ones the source check read); the kernel derives the
+ * checksum position and header length from that copy itself. The TCP
+ * checksum field must hold the pseudo-header sum (RFC 793 3.1, with the
+ * TCP length of the whole frame, folded, not complemented): the device
+ * adds the rest. A TSO frame's IP total length is its length less 14, its
+ * payload at most NIC_TSO_SEGS_MAX * mss, and mss so that a segment fits
+ * in NIC_FRAME_MAX. A request the NIC cannot serve or that breaks these
+ * rules is refused (-E_INVAL or -E_NOT_SUPP, reason NIC_TXERR_OFFLOAD).
  */
 #ifndef CHITIN_ABI_NIC_H
 #define CHITIN_ABI_NIC_H
@@ -54,6 +71,9 @@
 #define NIC_FRAME_MIN		14	/* an Ethernet header */
 #define NIC_FRAME_MAX		1514	/* no FCS, no VLAN tag, no jumbo frames */
 #define NIC_TX_HDR_COPY		128	/* bytes of a frame sent from a kernel copy */
+#define NIC_TSO_FRAME_MAX	(14 + 65535)	/* a TSO frame: one whole IP datagram */
+#define NIC_TSO_SEGS_MAX	64	/* segments one TSO frame may become */
+#define NIC_TSO_MSS_MIN		64	/* the smallest mss a TSO frame may ask */
 
 #define NIC_CHAN_PAGES		3
 #define NIC_RXRING_SIZE		128
@@ -79,6 +99,15 @@
 #define NIC_RX_DEFAULT		0x2	/* no filter claimed it (default channel) */
 #define NIC_RX_SHARED		0x4	/* a copy for a shared subscription */
 
+/* nic_txdesc.flags: offloads asked of the NIC (see Offloads above) */
+#define NIC_TXF_CSUM		0x1	/* the NIC computes the TCP checksum */
+#define NIC_TXF_TSO		0x2	/* TCP segmentation by mss (implies CSUM) */
+#define NIC_TXF_ALL		(NIC_TXF_CSUM | NIC_TXF_TSO)
+
+/* nic_export.offloads: what the NIC can do for a frame */
+#define NIC_OFFLOAD_CSUM	0x1	/* NIC_TXF_CSUM */
+#define NIC_OFFLOAD_TSO4	0x2	/* NIC_TXF_TSO over IPv4 */
+
 /* nic_txdesc.status */
 #define NIC_TX_PENDING		0	/* not final yet (what the app writes) */
 #define NIC_TX_SENT		1	/* the device took it */
@@ -88,7 +117,8 @@
 #define NIC_TXERR_ADDR		1	/* not a user address, or crosses its page */
 #define NIC_TXERR_PAGE		2	/* not mapped, not the channel's owner's, or a ring page */
 #define NIC_TXERR_SPOOF		3	/* source MAC, IP or port is not the channel's */
-#define NIC_TXERR_NREASONS	4
+#define NIC_TXERR_OFFLOAD	4	/* an offload the NIC lacks, or a malformed request */
+#define NIC_TXERR_NREASONS	5
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -127,9 +157,12 @@ struct nic_rxring {
 
 struct nic_txdesc {
 	uint64_t va;			/* the frame's first byte */
-	uint16_t len;			/* its length; va+len stays in va's page */
-	uint16_t flags;			/* 0 */
+	uint32_t len;			/* its length; va+len stays in va's page
+					 * unless NIC_TXF_TSO */
+	uint16_t flags;			/* NIC_TXF_* */
+	uint16_t mss;			/* NIC_TXF_TSO: TCP payload per segment */
 	volatile int32_t status;	/* kernel: NIC_TX_SENT or -E_* */
+	uint32_t pad;
 };
 
 struct nic_txring {
@@ -154,7 +187,7 @@ struct nic_export {
 	uint32_t present;		/* 1 if a driver runs this slot */
 	uint32_t link_up;
 	uint8_t mac[6];
-	uint16_t pad0;
+	uint16_t offloads;		/* NIC_OFFLOAD_* */
 	char model[16];			/* "e1000", "virtio-net" */
 	int32_t default_chan;		/* the default channel, -1 if none */
 	uint32_t nchan;			/* channels open on it */
@@ -171,7 +204,8 @@ struct nic_export {
 	uint64_t demux_cycles;		/* TSC cycles spent classifying them */
 	uint64_t demux_steps;		/* tree tests made classifying them */
 	uint64_t claims_refused;	/* filters refused: overlapping a claim */
-	uint64_t pad[2];
+	uint64_t tx_csum;		/* frames sent with checksum offload (TSO too) */
+	uint64_t tx_tso;		/* ... of which TSO frames */
 };
 
 /* One channel in the export. */

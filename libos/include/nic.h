@@ -7,7 +7,9 @@
  * NIC_LIBOS_VA + k * NIC_WINDOW (k: the library's own slot number):
  * the NIC_CHAN_PAGES ring pages (mapped PERM_SHARE, so fork does not
  * make them copy-on-write under the kernel), then the receive pages,
- * then the transmit pages (two 2 KiB frame buffers per page).
+ * then the transmit pages (two 2 KiB frame buffers per page); from
+ * NIC_TSO_OFF into the window, the TSO buffers, mapped at the first
+ * nic_tso_buf.
  *
  * Nothing here is thread-safe: one thread per channel.
  */
@@ -22,6 +24,9 @@
 #define NIC_LIBOS_CHANS	64
 #define NIC_RXBUF_MAX	NIC_BUFQ_SIZE	/* receive pages a channel may post */
 #define NIC_TXBUF_SIZE	2048		/* one frame per half page */
+#define NIC_TSO_BUFS	8		/* TSO frames in flight per channel */
+#define NIC_TSO_BUF_SIZE ((NIC_TSO_FRAME_MAX + PGSIZE - 1) / PGSIZE * PGSIZE)
+#define NIC_TSO_OFF	(NIC_WINDOW / 2)	/* past the rx and tx pages at most */
 
 /* The system calls (kern/abi/syscall.h), typed. */
 int64_t sys_nic_open(int nic, uintptr_t ring_va, uint32_t flags);
@@ -44,6 +49,10 @@ struct nic_chan {
 	uintptr_t txbuf_va;		/* NIC_TXRING_SIZE half pages */
 	uint32_t tx_prod;		/* our copy of tx->prod */
 	uint32_t bq_unkicked;		/* pages posted since the last kick */
+	bool tso_mapped;		/* the TSO buffers exist */
+	uint32_t tso_next;		/* the TSO buffer to use next */
+	uint32_t tso_idx[NIC_TSO_BUFS];	/* each one's last descriptor index */
+	bool tso_busy[NIC_TSO_BUFS];	/* ... while it may be in flight */
 };
 
 /* The read-only state of NIC nic (NULL if there is none). */
@@ -75,6 +84,21 @@ void *nic_tx_buf(struct nic_chan *c);		/* NULL if the ring is full */
 int64_t nic_tx_queue(struct nic_chan *c, size_t len);
 int64_t nic_tx_queue_va(struct nic_chan *c, uintptr_t va, size_t len);
 int nic_tx_flush(struct nic_chan *c);
+/* Queues len bytes at va (pages of c's owner) asking the NIC for the
+ * offloads flags (NIC_TXF_*, which its nic_export lists), mss for
+ * NIC_TXF_TSO (kern/abi/nic.h, Offloads). */
+int64_t nic_tx_queue_off(struct nic_chan *c, uintptr_t va, size_t len,
+			 uint16_t flags, uint16_t mss);
+/* TSO: a free NIC_TSO_BUF_SIZE buffer (NULL if all are in flight or
+ * cannot be mapped); nic_tso_send queues the frame built in it and
+ * kicks. */
+void *nic_tso_buf(struct nic_chan *c);
+int64_t nic_tso_send(struct nic_chan *c, size_t len, uint16_t mss);
+/* Copies a TSO frame into a TSO buffer (polling the device a while for
+ * a free one; no copy if it was built in nic_tso_buf's) and sends it; -E_AGAIN if none came free, -E_NOT_SUPP if
+ * the kernel has refused an offload request of c before (the caller
+ * then sends ordinary frames). */
+int nic_send_tso(struct nic_chan *c, const void *frame, size_t len, uint16_t mss);
 /* Waits (polling the device) until descriptor idx is final; its status:
  * NIC_TX_SENT or -E_*. */
 int nic_tx_status(struct nic_chan *c, uint32_t idx);
