@@ -1211,9 +1211,11 @@ audit_device(struct nic *n, const int *nchan, const int *nfilt)
 	if (n->txq_tail - n->txq_head > NIC_TXQ_MAX)
 		p += audit_report("nic%d: %u frames in flight", n->id, n->txq_tail - n->txq_head);
 	else
-		for (uint32_t t = n->txq_head; t != n->txq_tail; t++)
-			if (n->txq[t % NIC_TXQ_MAX].pg)
-				p += audit_pin(n->txq[t % NIC_TXQ_MAX].pg);
+		for (uint32_t t = n->txq_head; t != n->txq_tail; t++) {
+			const struct nic_txinfo *ti = &n->txq[t % NIC_TXQ_MAX];
+			for (int j = 0; j < ti->npg; j++)
+				p += audit_pin(ti->pg[j]);
+		}
 	if (n->ex->nchan != (uint32_t)nchan[n->id] || n->ex->nfilters != (uint32_t)nfilt[n->id])
 		p += audit_report("nic%d: exports %u channels %u filters, has %d and %d", n->id,
 				  n->ex->nchan, n->ex->nfilters, nchan[n->id], nfilt[n->id]);
