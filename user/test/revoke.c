@@ -271,11 +271,14 @@ show_ps(envid_t child)
 }
 
 static void
-finish(envid_t child)
+finish(envid_t child, bool ps)
 {
 	int status;
 
+	/* the child's last word comes after its own lines are printed */
 	expect("child's own checks", (int64_t)ipc_recv(NULL, NULL, NULL), 0);
+	if (ps)
+		show_ps(child);
 	sys_env_destroy(child);
 	wait(child, &status);
 	expect("stale id", sys_mem_revoke(child, 1, 1000), -E_BAD_ENV);
@@ -298,7 +301,7 @@ main(int argc, char **argv)
 	expect("coop: aborts", c->revoke_aborts, 0);
 	expect("coop: returned", (int64_t)c->revoke_returned, TAKE);
 	expect("coop: taken", (int64_t)c->revoke_taken, 0);
-	finish(child);
+	finish(child, false);
 
 	child = start(late_child);
 	c = &UENV_TABLE[ENVX(child)];
@@ -310,8 +313,7 @@ main(int argc, char **argv)
 	expect("late: aborts", c->revoke_aborts, 1);
 	expect("late: returned", (int64_t)c->revoke_returned, 0);
 	expect("late: taken", (int64_t)c->revoke_taken, TAKE);
-	show_ps(child);
-	finish(child);
+	finish(child, true);
 
 	expect("page audit", sys_kdebug(KDEBUG_AUDIT, 0), 0);
 	if (!bad)
