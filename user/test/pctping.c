@@ -54,20 +54,23 @@ ping(envid_t server, uint64_t r)
 	return bad + (a.a[5] != 0);
 }
 
-/* The first call, after the server has had the time to register. */
+/* The first call, once the server waits for calls: its exported record
+ * says so (blocked in pct_return). A server that dies first, or never
+ * gets there within 30 s, fails the test. */
 static int64_t
 first_ping(envid_t server)
 {
-	int64_t r;
-	int tries;
+	const volatile struct env_export *e = &UENV_TABLE[ENVX(server)];
+	uint64_t limit = __builtin_ia32_rdtsc() + 30 * UCLOCK_PAGE->tsc_hz;
 
-	for (tries = 0; tries < 1000; tries++) {
-		r = ping(server, 0);
-		if (r != -E_NO_ENTRY && r != -E_BUSY)
-			return r;
+	while (!(e->id == server && e->status == ENV_NOT_RUNNABLE &&
+		 e->wait == WAIT_PCT_SERVE)) {
+		if (e->id != server || e->status == ENV_ZOMBIE ||
+		    __builtin_ia32_rdtsc() > limit)
+			return -E_NO_ENTRY;
 		sys_yield();
 	}
-	return r;
+	return ping(server, 0);
 }
 
 int
