@@ -29,6 +29,7 @@
 #include "revoke.h"
 #include "env.h"
 #include "uvm.h"
+#include "cpu.h"
 #include "export.h"
 #include "console.h"
 #include "x86.h"
@@ -161,12 +162,14 @@ sys_mem_revoke(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
+/* On the BSP's tick only (it always ticks; idle APs do not): one scan
+ * of the table a tick is enough, not one per CPU. */
 void
 revoke_tick(void)
 {
 	uint64_t now;
 
-	if (revoke_pending == 0)
+	if (revoke_pending == 0 || this_cpu() != bsp)
 		return;
 	now = rdtsc();
 	for (int i = 0; i < NENV; i++) {

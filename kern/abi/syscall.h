@@ -68,6 +68,6 @@ enum { SYSCALL_LIST(SYSCALL_ENUM) NSYSCALLS };
 #define KDEBUG_AUDIT	1	/* run the kernel audit (kern/audit.h); 0 when consistent */
 #define KDEBUG_FREE	2	/* free physical pages now */
 #define KDEBUG_POISON	3	/* the freed-page poison check catches a stray write: 0 */
-#define KDEBUG_AUDIT_SELFTEST 4	/* the audit catches each invariant broken on purpose: 0 */
+#define KDEBUG_AUDIT_SELFTEST 4	/* the audit catches each invariant broken on purpose: 0 (principal 0 only) */
 
 #endif

@@ -67,6 +67,28 @@ bind_block(int disk)
 	return b;
 }
 
+/* Another principal may not run the selftest: a child as principal 1. */
+static void
+selftest_refused(void)
+{
+	envid_t child = fork();
+	int status;
+
+	if (child < 0) {
+		want("fork", child, 0);
+		return;
+	}
+	if (child == 0) {
+		/* the parent sets the principal meanwhile */
+		while (thisenv->principal != 1)
+			sys_yield();
+		exit(sys_kdebug(KDEBUG_AUDIT_SELFTEST, 0) == -E_PERM ? 0 : 1);
+	}
+	want("set principal", sys_env_set_principal(child, 1), 0);
+	wait(child, &status);
+	want("selftest as principal 1 refused", status, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,6 +102,7 @@ main(int argc, char **argv)
 		nic ? "yes" : "no", block >= 0 ? "yes" : "no", slot == 0 ? "yes" : "no");
 	want("audit with bindings", sys_kdebug(KDEBUG_AUDIT, 0), 0);
 	want("audit selftest", sys_kdebug(KDEBUG_AUDIT_SELFTEST, 0), 0);
+	selftest_refused();
 	if (slot == 0)
 		sys_slice_release(0, 5);
 	if (block >= 0) {

@@ -95,6 +95,12 @@ wait_request_over(void)
 static void
 coop_handler(uint64_t npages, uint64_t deadline_tsc)
 {
+	/* The export says what the upcall says. */
+	if (revoke_wanted() != npages) {
+		cprintf("revoke: FAIL, coop: revoke_wanted %lu, the upcall asked %lu\n",
+			revoke_wanted(), npages);
+		bad = 1;
+	}
 	/* Give back the top of the pool; the handler must not block. */
 	for (uint64_t k = 0; k < npages && k < POOL; k++)
 		sys_page_unmap(0, pool_page(POOL - 1 - (int)k));
