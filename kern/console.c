@@ -39,7 +39,10 @@ static uint16_t *vga = (uint16_t *)(KERNBASE + 0xb8000);
 static int vga_pos;
 
 /* Input ring filled by the interrupt handlers and by polling. */
-#define INBUF_SIZE	256
+/* Room for a long pasted or typed line (shell-console types 4200 bytes)
+ * while the shell is still busy with the last command: with 256 bytes
+ * the end of such a line was dropped (seen once in CI). */
+#define INBUF_SIZE	8192
 static volatile char inbuf[INBUF_SIZE];
 static volatile uint32_t in_head, in_tail;
 
