@@ -109,7 +109,7 @@ LOCK_TESTS = [
          allow=[r"kernel panic"],
          reject=[r"violation not caught"],
          steps=[expect(r"kernel panic .*lock order: cpu \d+ takes selftest-outer "
-                       r"\(rank 20\) while holding selftest-inner \(rank 50\)")]),
+                       r"\(rank 40\) while holding selftest-inner \(rank 60\)")]),
     Test("cpu-lockdouble", cmdline="test=lockdouble",
          allow=[r"kernel panic"],
          reject=[r"double acquire not caught"],

@@ -58,7 +58,8 @@ struct cpu {
 	struct env *env;		/* the env running here, or NULL */
 	struct env *fpu_env;		/* whose FPU state the registers hold */
 	struct env *cr3_env;		/* whose address space is loaded, or NULL */
-	volatile uint64_t tlb_gen;	/* TLB shootdown requests served */
+	volatile uint64_t tlb_req;	/* TLB flushes other CPUs asked of it */
+	volatile uint64_t tlb_done;	/* tlb_req as of its last flush */
 	uint64_t idle_tsc;		/* when this CPU went idle */
 	volatile bool sched_idle;	/* halted in sched_halt */
 	volatile bool kicked;		/* idle, sent a reschedule IPI */

@@ -63,12 +63,56 @@ env_init(void)
 	for (int i = NENV - 1; i >= 0; i--) {
 		envs[i].ex = &env_ex[i];
 		envs[i].fpu_cpu = -1;
+		spin_init(&envs[i].lock, "env", LOCK_RANK_ENV);
 		env_free_list[env_nfree++] = &envs[i];
 	}
 }
 
 void
+env_lock(struct env *e)
+{
+	spin_lock(&e->lock);
+}
+
+void
+env_unlock(struct env *e)
+{
+	spin_unlock(&e->lock);
+}
+
+void
+env_lock_two(struct env *a, struct env *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+void
+env_unlock_two(struct env *a, struct env *b)
+{
+	spin_unlock(&a->lock);
+	if (b != a)
+		spin_unlock(&b->lock);
+}
+
+/* Status changes go through here: the run queue follows (kern/sched.c). */
+void
 env_set_status(struct env *e, uint32_t status, uint32_t wait)
+{
+	sched_lock_take();
+	env_set_status_locked(e, status, wait);
+	sched_lock_drop();
+}
+
+void
+env_set_status_locked(struct env *e, uint32_t status, uint32_t wait)
 {
 	sched_runq_update(e, status);
 	e->status = status;
@@ -76,6 +120,34 @@ env_set_status(struct env *e, uint32_t status, uint32_t wait)
 	e->ex->wait = wait;
 	if (status == ENV_RUNNABLE)
 		sched_kick_idle(e);
+}
+
+static bool
+env_wake_with(struct env *e, uint32_t wait, bool set_rax, uint64_t rax)
+{
+	bool woke = false;
+
+	sched_lock_take();
+	if (e->status == ENV_NOT_RUNNABLE && e->ex->wait == wait && wait != WAIT_NONE) {
+		if (set_rax)
+			e->tf.rax = rax;
+		env_set_status_locked(e, ENV_RUNNABLE, WAIT_NONE);
+		woke = true;
+	}
+	sched_lock_drop();
+	return woke;
+}
+
+bool
+env_wake(struct env *e, uint32_t wait, uint64_t rax)
+{
+	return env_wake_with(e, wait, true, rax);
+}
+
+bool
+env_wake_restart(struct env *e, uint32_t wait)
+{
+	return env_wake_with(e, wait, false, 0);
 }
 
 void

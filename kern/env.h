@@ -12,8 +12,10 @@
 #include "kernel.h"
 #include "trap.h"
 #include "abi/env.h"
+#include "spinlock.h"
 
 struct env {
+	struct spinlock lock;		/* env_lock: its address space, its fields */
 	struct trapframe tf;		/* user registers while not running */
 	uint8_t fpu[512] __attribute__((aligned(16)));	/* FXSAVE image */
 	int fpu_cpu;			/* CPU whose registers hold the live FPU
@@ -48,10 +50,22 @@ extern struct env_export *env_ex;	/* env_ex[NENV], exported */
 extern struct env *initenv;		/* the first env: orphans go to it */
 
 void env_init(void);
+void env_lock(struct env *e);
+void env_unlock(struct env *e);
+void env_lock_two(struct env *a, struct env *b);	/* in slot order; a may be b */
+void env_unlock_two(struct env *a, struct env *b);
+/* If e is blocked in wait (WAIT_*), its call returns rax and e becomes
+ * runnable; false if it waits for something else or is gone. The caller
+ * holds whatever guards that wait's records (the subsystem's lock). */
+bool env_wake(struct env *e, uint32_t wait, uint64_t rax);
+/* The same, leaving e's registers as the blocked call set them (a call
+ * that restarts, or whose result was stored before it blocked). */
+bool env_wake_restart(struct env *e, uint32_t wait);
 int env_alloc(struct env **out, struct env *parent);
 int envid2env(envid_t id, struct env **out, bool must_be_descendant);
 bool env_is_descendant(const struct env *e, const struct env *ancestor);
 void env_set_status(struct env *e, uint32_t status, uint32_t wait);
+void env_set_status_locked(struct env *e, uint32_t status, uint32_t wait);	/* sched lock held */
 void env_destroy(struct env *e, int status);		/* exit: children go to init */
 void env_destroy_tree(struct env *e, int status);	/* kill: with its descendants */
 void env_free_zombie(struct env *e);

@@ -78,7 +78,7 @@ sys_ipc_recv(struct env *cur, const uint64_t *a)
 	if (dst_va < UTOP && (dst_va & (PGSIZE - 1)))
 		return -E_INVAL;
 	cur->ipc_dstva = dst_va;
-	syscall_block(cur, WAIT_IPC_RECV);
+	return syscall_block(cur, WAIT_IPC_RECV);
 }
 
 /*

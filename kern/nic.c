@@ -1082,7 +1082,7 @@ sys_nic_wait(struct env *cur, const uint64_t *a)
 		timed_waiters++;
 	c->ex->waiting = 1;
 	cur->tf.rax = (uint64_t)-E_AGAIN;
-	syscall_block(cur, WAIT_NIC);
+	return syscall_block(cur, WAIT_NIC);
 }
 
 /* --- the audit (kern/audit.h) --- */

@@ -432,10 +432,25 @@ page_alloc_contig_boot(size_t n)
 
 /* Returns a page from page_alloc to the free list. Freeing anything else,
  * or freeing twice, is a kernel bug. */
+/* page_lock also guards page_ex: uvm.c's updates of owners, map and pin
+ * counts hold it across a check and the change (a page shared by envs on
+ * several CPUs, or pinned by a NIC and a disk at once). */
 void
-page_free(struct page *p)
+page_meta_lock(void)
 {
 	spin_lock(&page_lock);
+}
+
+void
+page_meta_unlock(void)
+{
+	spin_unlock(&page_lock);
+}
+
+/* page_free with page_lock held. */
+void
+page_free_locked(struct page *p)
+{
 	if (p < pages || p >= pages + npages)
 		panic("page_free: %p is not a page", p);
 	struct page_export *x = page2ex(p);
@@ -450,6 +465,13 @@ page_free(struct page *p)
 		p->flags |= PAGE_POISONED;
 	}
 	free_list_push(p);
+}
+
+void
+page_free(struct page *p)
+{
+	spin_lock(&page_lock);
+	page_free_locked(p);
 	spin_unlock(&page_lock);
 }
 

@@ -30,7 +30,7 @@ physaddr_t PADDR(const void *kva);	/* direct map or kernel image VA */
  * Two arrays describe physical page ppn: pages[ppn], private to the
  * kernel, and page_ex[ppn] (owner, map count, pin count, kind: PAGEK_* in
  * kern/abi/env.h), which every env reads at UPAGES. The kernel writes
- * page_ex only under page_lock or the big kernel lock.
+ * page_ex only under page_lock (page_meta_lock).
  */
 struct page {
 	struct page *free_next;		/* on the free list (doubly linked so */
@@ -70,6 +70,9 @@ void pmap_init_percpu(void);	/* load the kernel page table (APs) */
 #define PAGE_USER	2	/* page_alloc: for an env; keeps a reserve for the kernel */
 struct page *page_alloc(int flags);	/* kind PAGEK_KERNEL; NULL when out of memory */
 void page_free(struct page *p);
+void page_free_locked(struct page *p);	/* page_meta_lock held */
+void page_meta_lock(void);		/* page_lock: page_ex updates */
+void page_meta_unlock(void);
 struct page *page_alloc_specific(struct page *p);
 struct page *page_alloc_contig_boot(size_t n);	/* boot only */	/* NULL unless p is free */
 size_t page_free_count(void);

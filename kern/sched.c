@@ -32,6 +32,19 @@ static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
 /* The big lock's name and rank for the lock-order checker. */
 static const struct spinlock kernel_lock_info = SPINLOCK_INIT("kernel", LOCK_RANK_KERNEL);
 static volatile int console_waiters;	/* envs blocked in cgetc */
+static struct spinlock sched_lock = SPINLOCK_INIT("sched", LOCK_RANK_SCHED);
+
+void
+sched_lock_take(void)
+{
+	spin_lock(&sched_lock);
+}
+
+void
+sched_lock_drop(void)
+{
+	spin_unlock(&sched_lock);
+}
 
 /*
  * Takes the big kernel lock. While it spins, interrupts are enabled so
@@ -53,7 +66,7 @@ lock_kernel(void)
 		sti();
 		asm volatile("nop");
 		cli();
-		cpu_relax();
+		spin_wait_relax();
 	}
 }
 

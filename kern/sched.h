@@ -16,6 +16,8 @@ struct cpu;
 
 void sched_init(void);
 void sched_runq_update(struct env *e, uint32_t status);	/* e's status changes */
+void sched_lock_take(void);	/* the scheduler's lock (LOCK_RANK_SCHED) */
+void sched_lock_drop(void);
 void lock_kernel(void);
 void unlock_kernel(void);
 bool kernel_lock_held(void);

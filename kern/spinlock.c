@@ -3,6 +3,7 @@
 #include "cpu.h"
 #include "x86.h"
 #include "assert.h"
+#include "uvm.h"
 
 void
 irq_save_disable(void)
@@ -24,6 +25,15 @@ irq_restore(void)
 	assert(c->irq_depth > 0);
 	if (--c->irq_depth == 0 && c->irq_was_on)
 		sti();
+}
+
+/* One turn of any spin loop in the kernel: the CPU we wait for may be
+ * waiting for us to drop a stale translation (kern/uvm.c). */
+void
+spin_wait_relax(void)
+{
+	tlb_poll();
+	cpu_relax();
 }
 
 void
@@ -50,7 +60,7 @@ spin_lock(struct spinlock *lk)
 	if (spin_holding(lk))
 		panic("spin_lock: cpu %d already holds %s", this_cpu()->id, lk->name);
 	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		spin_wait_relax();
 	lk->holder = this_cpu();
 }
 
@@ -83,6 +93,8 @@ lock_check_acquire(const struct spinlock *lk)
 		if (h == lk)
 			panic("lock order: cpu %d takes %s, which it holds already",
 			      c->id, lk->name);
+		if (h->rank == lk->rank && lk->rank == LOCK_RANK_ENV && h < lk)
+			continue;	/* env locks: in address order */
 		if (h->rank >= lk->rank)
 			panic("lock order: cpu %d takes %s (rank %d) while holding %s (rank %d)",
 			      c->id, lk->name, lk->rank, h->name, h->rank);

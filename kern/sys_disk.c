@@ -75,23 +75,23 @@ static void flush_plan(struct disk_op *op);
 
 /* ---- sleeping and waking ---- */
 
-static void __attribute__((noreturn))
+static int64_t
 sleep_on(struct env *cur, struct disk_op *op)
 {
 	waiters[ENVX(cur->id)].id = cur->id;
 	waiters[ENVX(cur->id)].op = op;
-	syscall_block(cur, WAIT_DISK);
+	return syscall_block(cur, WAIT_DISK);
 }
 
 /* Sleep until some operation finishes, then run the call num again. */
-static int64_t __attribute__((noreturn))
+static int64_t
 sleep_restart(struct env *cur, int num)
 {
 	cur->tf.rip -= 2;		/* the syscall instruction */
 	cur->tf.rax = (uint64_t)num;
 	cur->tf.vector = 0;		/* return with iret: all registers as they were */
 	nrestart++;
-	sleep_on(cur, NULL);
+	return sleep_on(cur, NULL);
 }
 
 /* The env sleeping for op, or NULL (it died meanwhile). */
@@ -298,7 +298,7 @@ op_run(struct env *cur, struct disk_op *op)
 		return result;
 	}
 	op_submit(op);
-	sleep_on(cur, op);
+	return sleep_on(cur, op);
 }
 
 /* ---- argument checks ---- */
@@ -446,7 +446,7 @@ sys_disk_read(struct env *cur, const uint64_t *a)
 	if ((r = check_rw(cur, a, false, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_READ)))
-		sleep_restart(cur, SYS_disk_read);
+		return sleep_restart(cur, SYS_disk_read);
 	if ((r = op_take_pages(cur, op, a[3], n)) < 0) {
 		op->busy = false;
 		return r;
@@ -483,7 +483,7 @@ sys_disk_write(struct env *cur, const uint64_t *a)
 	if ((r = check_rw(cur, a, true, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITE)))
-		sleep_restart(cur, SYS_disk_write);
+		return sleep_restart(cur, SYS_disk_write);
 	if ((r = op_take_pages(cur, op, a[3], n)) < 0) {
 		op->busy = false;
 		return r;
@@ -536,7 +536,7 @@ sys_disk_flush(struct env *cur, const uint64_t *a)
 	if ((r = disk_arg(a[0], true, &d)) < 0)
 		return r;
 	if (!(op = op_get(cur, d, OP_FLUSH)))
-		sleep_restart(cur, SYS_disk_flush);
+		return sleep_restart(cur, SYS_disk_flush);
 	op->cursor = 0;
 	flush_plan(op);
 	return op_run(cur, op);
@@ -583,7 +583,7 @@ sys_disk_free(struct env *cur, const uint64_t *a)
 	if ((r = check_own(cur, a, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, a[1], a[2]))
-		sleep_restart(cur, SYS_disk_free);
+		return sleep_restart(cur, SYS_disk_free);
 	bcache_drop_range(d->id, a[1], a[2]);
 	blockmap_free(d, a[1], a[2]);
 	return 0;
@@ -656,7 +656,7 @@ register_block(struct env *cur, struct disk *d, uint64_t b, uintptr_t va, uint64
 	int slot;
 
 	if (!zero && !(op = op_get(cur, d, OP_FILL)))
-		sleep_restart(cur, SYS_bcache_map);
+		return sleep_restart(cur, SYS_bcache_map);
 	if (!(pg = cache_page_alloc(cur)) ||
 	    (slot = bcache_insert(d->id, b, pg, zero ? BCACHE_VALID : BCACHE_BUSY)) < 0) {
 		if (pg)
@@ -697,7 +697,7 @@ sys_bcache_map(struct env *cur, const uint64_t *a)
 		return r;
 	slot = bcache_lookup(d->id, b);
 	if (slot >= 0 && (bcache_slot(slot)->flags & BCACHE_BUSY))
-		sleep_restart(cur, SYS_bcache_map);
+		return sleep_restart(cur, SYS_bcache_map);
 	if (slot >= 0)
 		return map_registered(cur, d, slot, va, perm);
 	return register_block(cur, d, b, va, perm);
@@ -744,7 +744,7 @@ sys_bcache_writeback(struct env *cur, const uint64_t *a)
 	if (count == 0)
 		return 0;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITEBACK)))
-		sleep_restart(cur, SYS_bcache_writeback);
+		return sleep_restart(cur, SYS_bcache_writeback);
 	for (uint64_t b = start; b <= start + n; b++) {
 		int slot = b < start + n ? bcache_lookup(d->id, b) : -1;
 		if (slot >= 0 && run < d->max_pages) {

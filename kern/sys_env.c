@@ -164,5 +164,5 @@ sys_env_wait(struct env *cur, const uint64_t *a)
 		return -E_CHILD;
 	cur->wait_child = want;
 	cur->wait_status_va = status_va;
-	syscall_block(cur, WAIT_CHILD);
+	return syscall_block(cur, WAIT_CHILD);
 }

@@ -39,6 +39,7 @@ syscall_trap(struct trapframe *tf)
 {
 	struct env *cur;
 	uint64_t a[6], num;
+	int64_t r;
 
 	lock_kernel();
 	cur = this_cpu()->env;
@@ -56,19 +57,21 @@ syscall_trap(struct trapframe *tf)
 	a[4] = cur->tf.r8;
 	a[5] = cur->tf.r9;
 	/* The list has gaps between subsystems' number ranges. */
-	cur->tf.rax = num < NSYSCALLS && syscall_table[num]
-		? (uint64_t)syscall_table[num](cur, a) : (uint64_t)-E_NOSYS;
+	r = num < NSYSCALLS && syscall_table[num] ? syscall_table[num](cur, a) : -E_NOSYS;
+	if (r != SYSCALL_BLOCKED)
+		cur->tf.rax = (uint64_t)r;
 	if (this_cpu()->env == cur && cur->status == ENV_RUNNING)
 		env_run(cur);
 	sched_yield();
 }
 
-/* Blocks the calling env; whoever wakes it sets its result in tf.rax. */
-void
+/* Blocks the calling env; whoever wakes it sets its result in tf.rax
+ * (env_wake). The dispatcher then gives the CPU to someone else. */
+int64_t
 syscall_block(struct env *cur, uint32_t wait)
 {
 	env_set_status(cur, ENV_NOT_RUNNABLE, wait);
-	sched_yield();
+	return SYSCALL_BLOCKED;
 }
 
 int64_t
@@ -112,7 +115,7 @@ sys_cgetc(struct env *cur, const uint64_t *a)
 	cur->tf.rax = SYS_cgetc;
 	cur->tf.vector = 0;
 	sched_console_wait();
-	syscall_block(cur, WAIT_CONSOLE);
+	return syscall_block(cur, WAIT_CONSOLE);
 }
 
 int64_t

@@ -21,6 +21,10 @@ SYSCALL_LIST(SYSCALL_DECLARE)
 
 void syscall_init_this_cpu(void);	/* STAR, LSTAR, FMASK, EFER.SCE */
 void syscall_trap(struct trapframe *tf) __attribute__((noreturn));
-void syscall_block(struct env *cur, uint32_t wait) __attribute__((noreturn));
+/* A system call that blocks its caller returns syscall_block(cur, WAIT_*):
+ * SYSCALL_BLOCKED, which the dispatcher does not store in rax -- the
+ * waker does (env_wake). The caller drops its locks after the call. */
+#define SYSCALL_BLOCKED	INT64_MIN
+int64_t syscall_block(struct env *cur, uint32_t wait);
 
 #endif

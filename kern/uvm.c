@@ -15,6 +15,7 @@
 #include "export.h"
 #include "cpu.h"
 #include "lapic.h"
+#include "spinlock.h"
 #include "assert.h"
 #include "string.h"
 #include "x86.h"
@@ -23,6 +24,8 @@
 #define PTE_TABLE	(PTE_P | PTE_W | PTE_U)	/* intermediate entries */
 #define USER_PML4_SLOTS	UEXPORTS_SLOT		/* slots 0..253 are the env's */
 
+/* Pages owned, in the owner's export. Under page_meta_lock, like every
+ * page_ex update in this file. */
 static void
 charge(envid_t owner, int64_t delta)
 {
@@ -39,9 +42,11 @@ page_alloc_owned(struct env *owner, int kind)
 
 	if (!pg)
 		return NULL;
+	page_meta_lock();
 	page2ex(pg)->kind = kind;
 	page2ex(pg)->owner = owner->id;
 	charge(owner->id, 1);
+	page_meta_unlock();
 	return pg;
 }
 
@@ -51,12 +56,21 @@ uvm_page_alloc_for(struct env *owner)
 	return page_alloc_owned(owner, PAGEK_USER);
 }
 
+/* With page_meta_lock held. */
 static void
-page_free_owned(struct page *pg)
+page_free_owned_locked(struct page *pg)
 {
 	charge(page2ex(pg)->owner, -1);
 	page2ex(pg)->owner = 0;
-	page_free(pg);
+	page_free_locked(pg);
+}
+
+static void
+page_free_owned(struct page *pg)
+{
+	page_meta_lock();
+	page_free_owned_locked(pg);
+	page_meta_unlock();
 }
 
 /* One mapping of pg went away; free it when it was the last use. */
@@ -65,9 +79,40 @@ uvm_page_decref(struct page *pg)
 {
 	struct page_export *x = page2ex(pg);
 
+	page_meta_lock();
 	assert(x->kind == PAGEK_USER && x->maps > 0);
 	if (--x->maps == 0 && x->pins == 0)
-		page_free_owned(pg);
+		page_free_owned_locked(pg);
+	page_meta_unlock();
+}
+
+/* One binding more holds pg (DMA, a registry); false when it already
+ * has max. */
+bool
+uvm_page_pin(struct page *pg, unsigned max)
+{
+	struct page_export *x = page2ex(pg);
+	bool ok;
+
+	page_meta_lock();
+	ok = x->pins < max;
+	if (ok)
+		x->pins++;
+	page_meta_unlock();
+	return ok;
+}
+
+/* One binding fewer; the page is freed when that was its last use. */
+void
+uvm_page_unpin(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	page_meta_lock();
+	assert(x->pins > 0);
+	if (--x->pins == 0 && x->maps == 0)
+		page_free_owned_locked(pg);
+	page_meta_unlock();
 }
 
 int
@@ -182,9 +227,13 @@ uvm_insert(struct env *e, struct page *pg, uintptr_t va, uint64_t perm)
 
 	if (!pte)
 		return err;
-	if (x->maps == UINT16_MAX)
+	page_meta_lock();
+	if (x->maps == UINT16_MAX) {
+		page_meta_unlock();
 		return -E_QUOTA;
+	}
 	x->maps++;		/* first, in case pg is what va maps now */
+	page_meta_unlock();
 	if (*pte & PTE_P)
 		uvm_remove(e, va);
 	*pte = page2pa(pg) | pte_bits(perm);
@@ -369,23 +418,49 @@ copy_str_from_user(struct env *e, char *dst, uintptr_t src, size_t max)
 	return -E_NAME_TOO_LONG;
 }
 
-/* Makes every other CPU that has e's address space loaded reload CR3,
- * and waits until each has, so a freed page is never reachable after. */
+/*
+ * Makes every other CPU that has e's address space loaded reload CR3,
+ * and waits until each has, so a freed page is never reachable after.
+ *
+ * A request is a ticket: the asker bumps the target's tlb_req (a locked
+ * instruction, so the PTE change before it is visible first) and sends
+ * an IPI; the target reads tlb_req, reloads CR3, then publishes what it
+ * read in tlb_done. A flush that read our ticket began after our change.
+ * The target serves it from the IPI or, when it spins in the kernel with
+ * interrupts off (for a lock, or for its own shootdown), from tlb_poll:
+ * two CPUs shooting each other, or one waiting for a lock the other
+ * holds, never deadlock.
+ */
 static void
 tlb_shootdown(struct env *e)
 {
 	struct cpu *me = this_cpu();
 	uint64_t want[NCPU_MAX];
 
+	__sync_synchronize();	/* our PTE writes before reading cr3_env */
 	for (int i = 0; i < ncpu; i++) {
-		want[i] = cpus[i].tlb_gen + 1;
-		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
+		want[i] = 0;
+		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started) {
+			want[i] = __atomic_add_fetch(&cpus[i].tlb_req, 1, __ATOMIC_SEQ_CST);
 			lapic_send_ipi(cpus[i].apic_id, T_IPI_TLB);
+		}
 	}
 	for (int i = 0; i < ncpu; i++)
-		if (&cpus[i] != me && cpus[i].cr3_env == e && cpus[i].started)
-			while (cpus[i].tlb_gen < want[i])
-				cpu_relax();
+		while (want[i] && __atomic_load_n(&cpus[i].tlb_done, __ATOMIC_ACQUIRE) < want[i])
+			spin_wait_relax();
+}
+
+/* Serves the flushes asked of this CPU since its last one. */
+void
+tlb_poll(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t req = __atomic_load_n(&c->tlb_req, __ATOMIC_ACQUIRE);
+
+	if (req == c->tlb_done)
+		return;
+	lcr3(rcr3());
+	__atomic_store_n(&c->tlb_done, req, __ATOMIC_RELEASE);
 }
 
 /* Drops stale translations of va in e: here with invlpg, elsewhere by
@@ -408,12 +483,11 @@ tlb_flush_env(struct env *e)
 }
 
 /* The shootdown IPI: reload CR3 (drops every non-global entry). Runs
- * without the big kernel lock, which the sender holds. */
+ * with no lock: the sender may hold any. */
 static void
 tlb_ipi(struct trapframe *tf)
 {
-	lcr3(rcr3());
-	this_cpu()->tlb_gen++;
+	tlb_poll();
 	lapic_eoi();
 }
 
@@ -427,15 +501,17 @@ tlb_shootdown_init(void)
 void
 uvm_adopt_page(struct page *pg, struct env *e)
 {
+	page_meta_lock();
 	page2ex(pg)->kind = PAGEK_USER;
 	page2ex(pg)->owner = e->id;
 	charge(e->id, 1);
+	page_meta_unlock();
 }
 
 /* A user page neither mapped nor pinned becomes the kernel's without
  * being freed (a receive page given to a NIC by a page flip). */
-void
-uvm_page_disown(struct page *pg)
+static void
+page_disown_locked(struct page *pg)
 {
 	assert(page2ex(pg)->maps == 0 && page2ex(pg)->pins == 0);
 	charge(page2ex(pg)->owner, -1);
@@ -443,12 +519,34 @@ uvm_page_disown(struct page *pg)
 	page2ex(pg)->kind = PAGEK_KERNEL;
 }
 
+void
+uvm_page_disown(struct page *pg)
+{
+	page_meta_lock();
+	page_disown_locked(pg);
+	page_meta_unlock();
+}
+
+/* Drops the one pin of a page mapped nowhere and makes it the kernel's
+ * (a NIC's page flip takes the filled receive page). */
+void
+uvm_page_unpin_disown(struct page *pg)
+{
+	page_meta_lock();
+	assert(page2ex(pg)->pins > 0);
+	page2ex(pg)->pins--;
+	page_disown_locked(pg);
+	page_meta_unlock();
+}
+
 /* A user page that never got mapped goes back to the free list. */
 void
 uvm_discard_unmapped(struct page *pg)
 {
+	page_meta_lock();
 	assert(page2ex(pg)->maps == 0 && page2ex(pg)->pins == 0);
-	page_free_owned(pg);
+	page_free_owned_locked(pg);
+	page_meta_unlock();
 }
 
 /* New permissions (validated) for the page mapped at va in e. */

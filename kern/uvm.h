@@ -1,7 +1,8 @@
 /*
  * User address spaces: page tables of envs, the pages mapped into them,
- * and safe access to user memory from the kernel. Everything here runs
- * under the big kernel lock.
+ * and safe access to user memory from the kernel. Functions taking an
+ * env run under that env's lock (env_lock); page_ex is under
+ * page_meta_lock, taken inside.
  */
 #ifndef CHITIN_KERN_UVM_H
 #define CHITIN_KERN_UVM_H
@@ -23,6 +24,11 @@ void uvm_page_decref(struct page *pg);		/* one mapping fewer */
 void uvm_adopt_page(struct page *pg, struct env *e);
 void uvm_discard_unmapped(struct page *pg);
 void uvm_page_disown(struct page *pg);		/* unmapped, unpinned -> kernel's */
+/* Pins: bindings that hold a page (NIC rings, disk DMA, the registry).
+ * These, and every other page_ex change, hold page_meta_lock inside. */
+bool uvm_page_pin(struct page *pg, unsigned max);	/* false at max pins */
+void uvm_page_unpin(struct page *pg);		/* freed if the last use */
+void uvm_page_unpin_disown(struct page *pg);	/* last pin of an unmapped page -> kernel's */
 void uvm_set_perm(struct env *e, uintptr_t va, uint64_t perm);
 
 /* Copies between kernel memory and an env's user memory, checking that
@@ -40,6 +46,7 @@ void uvm_for_each_pte(struct env *e, bool (*fn)(uintptr_t va, uint64_t *pte, voi
 void tlb_invalidate(struct env *e, uintptr_t va);
 void tlb_flush_env(struct env *e);		/* every translation of e, on every CPU */
 void tlb_shootdown_init(void);
+void tlb_poll(void);			/* serve shootdowns asked of this CPU */
 void uvm_load(struct env *e);			/* switch this CPU to e's space */
 void uvm_load_kernel(void);			/* ... or to the kernel's */
 
