@@ -26,6 +26,11 @@
 #include "disk.h"
 #include "bcache.h"
 #include "cpu.h"
+#include "lapic.h"
+#include "trap.h"
+#include "spinlock.h"
+#include "assert.h"
+#include "cpu.h"
 #include "export.h"
 #include "console.h"
 #include "abi/error.h"
@@ -232,6 +237,64 @@ audit_init(void)
 	seen = page2kva(page_alloc_contig_boot(ROUNDUP(bytes, PGSIZE) / PGSIZE));
 }
 
+/* --- stopping the world --- */
+
+static int stw_owner = -1;	/* the CPU auditing, or -1 */
+static uint64_t stw_gen;	/* counts the stops */
+
+void
+audit_park_point(void)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		int owner = __atomic_load_n(&stw_owner, __ATOMIC_ACQUIRE);
+		if (owner < 0 || owner == c->id)
+			return;
+#if LOCK_CHECK
+		if (c->nheld)
+			panic("audit: cpu %d parks holding %s", c->id, c->held[0]->name);
+#endif
+		uint64_t gen = __atomic_load_n(&stw_gen, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&c->parked_gen, gen, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&stw_owner, __ATOMIC_ACQUIRE) == owner &&
+		       __atomic_load_n(&stw_gen, __ATOMIC_ACQUIRE) == gen)
+			spin_wait_relax();
+	}
+}
+
+/* Parks every other CPU (an IPI brings one in user mode or idle into the
+ * kernel; one in the kernel parks on its way out). Two CPUs auditing at
+ * once: the second parks until the first is done. */
+static void
+world_stop(void)
+{
+	struct cpu *me = this_cpu();
+	uint64_t gen;
+
+	for (;;) {
+		int free = -1;
+		if (__atomic_compare_exchange_n(&stw_owner, &free, me->id, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+		audit_park_point();
+	}
+	gen = __atomic_add_fetch(&stw_gen, 1, __ATOMIC_ACQ_REL);
+	for (int i = 0; i < ncpu; i++)
+		if (&cpus[i] != me && cpus[i].started)
+			lapic_send_ipi(cpus[i].apic_id, T_IPI_RESCHED);
+	for (int i = 0; i < ncpu; i++)
+		while (&cpus[i] != me && cpus[i].started &&
+		       __atomic_load_n(&cpus[i].parked_gen, __ATOMIC_ACQUIRE) != gen)
+			spin_wait_relax();
+}
+
+static void
+world_start(void)
+{
+	__atomic_store_n(&stw_owner, -1, __ATOMIC_RELEASE);
+}
+
 /* Every check, without the closing line. The subsystems declare their
  * pins before check_pages compares them. */
 static int
@@ -258,7 +321,11 @@ audit_run(bool verbose)
 int
 audit_kernel(bool verbose)
 {
-	int n = audit_run(verbose);
+	int n;
+
+	world_stop();
+	n = audit_run(verbose);
+	world_start();
 
 	if (verbose && n > AUDIT_PRINT_MAX)
 		cprintf("audit: ... %d more problems not shown\n", n - AUDIT_PRINT_MAX);
@@ -386,7 +453,7 @@ try_poke(const struct poke *p)
  * Returns 0 when the audit caught every breakage, else a mask with bit i
  * set for the i-th breakage it missed (bit 31: the state was not clean
  * again afterwards); -E_BUSY if the audit fails before anything is
- * broken (nothing can be learned then). Big kernel lock held.
+ * broken (nothing can be learned then). The world is stopped meanwhile.
  */
 int64_t
 audit_selftest(void)
@@ -395,8 +462,11 @@ audit_selftest(void)
 	int n = 0;
 	int64_t missed = 0;
 
-	if (audit_run(false) != 0)
+	world_stop();
+	if (audit_run(false) != 0) {
+		world_start();
 		return -E_BUSY;
+	}
 	n += pokes_env(this_cpu()->env, p + n);
 	n += pokes_devices(p + n);
 	for (int i = 0; i < n; i++)
@@ -404,6 +474,7 @@ audit_selftest(void)
 			missed |= 1LL << i;
 	if (audit_run(false) != 0)
 		missed |= 1LL << 31;
+	world_start();
 	cprintf("audit selftest: %d breakages, %s\n", n,
 		missed ? "some NOT caught" : "all caught");
 	return missed;

@@ -8,9 +8,12 @@
  * reports each one through audit_report; the bindings it holds on pages
  * it declares through audit_pin and audit_registered.
  *
- * Everything runs under the big kernel lock, with no other CPU in the
- * kernel: the audit sees the state as it is between two system calls.
- * It only reports; it never repairs and never panics.
+ * The audit stops the world: every other CPU is parked at a point where
+ * it holds no lock and has no half-done change (audit_park_point: on
+ * entry from user mode or idle, and on the way back to user mode or to
+ * idle), so the audit sees the state as it is between two system calls
+ * without taking the locks. It only reports; it never repairs and never
+ * panics.
  */
 #ifndef CHITIN_KERN_AUDIT_H
 #define CHITIN_KERN_AUDIT_H
@@ -27,6 +30,8 @@ int audit_kernel(bool verbose);
  * reversibly, and checks the audit notices (kern/audit.c). */
 int64_t audit_selftest(void);
 void audit_init(void);		/* at boot, after pmap_init */
+/* Called where this CPU holds no lock: parks while another CPU audits. */
+void audit_park_point(void);
 
 /* For the subsystems' audits. */
 #define AUDIT_PRINT_MAX	30

@@ -232,6 +232,19 @@ cons_getc(void)
 	return c;
 }
 
+/* Input is waiting (polled like cons_getc, not taken). */
+bool
+cons_has_input(void)
+{
+	bool any;
+
+	cons_lock();
+	cons_poll();
+	any = in_tail != in_head;
+	cons_unlock();
+	return any;
+}
+
 /* Waits with hlt: the timer tick or the console interrupt wakes us. */
 int
 cons_getc_wait(void)

@@ -7,6 +7,7 @@
 void cons_init(void);
 void cons_putc(int c);
 int cons_getc(void);		/* next input character, or -1 if none */
+bool cons_has_input(void);	/* a character is waiting */
 int cons_getc_wait(void);	/* blocks (halting) until a character arrives */
 void cons_irq_init(void);	/* route serial/keyboard interrupts once IOAPIC is up */
 void cons_lock(void);		/* recursive on one CPU, so a fault inside */

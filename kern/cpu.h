@@ -60,6 +60,7 @@ struct cpu {
 	struct env *cr3_env;		/* whose address space is loaded, or NULL */
 	volatile uint64_t tlb_req;	/* TLB flushes other CPUs asked of it */
 	volatile uint64_t tlb_done;	/* tlb_req as of its last flush */
+	volatile uint64_t parked_gen;	/* the audit it parked for (kern/audit.c) */
 	uint64_t idle_tsc;		/* when this CPU went idle */
 	volatile bool sched_idle;	/* halted in sched_halt */
 	volatile bool kicked;		/* idle, sent a reschedule IPI */

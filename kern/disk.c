@@ -186,7 +186,6 @@ disk_reap(void)
 {
 	struct disk_req *r;
 
-	assert(kernel_lock_held());
 	if (!__atomic_load_n(&done_head, __ATOMIC_ACQUIRE))
 		return;
 	for (;;) {
@@ -209,8 +208,7 @@ disk_reap(void)
 void
 disk_intr_end(void)
 {
-	if (kernel_lock_held())
-		disk_reap();
+	/* trap_resume reaps, holding no lock */
 }
 
 /* Forgets r, which the device never finished: its queue no longer

@@ -12,7 +12,7 @@
  * An env running on another CPU is marked dying and destroyed there (an
  * IPI makes that CPU enter the kernel).
  *
- * Everything here runs under the big kernel lock.
+ * Locking: see kern/env.h.
  */
 #include "env.h"
 #include "uvm.h"
@@ -41,6 +41,9 @@ static struct env env_table[NENV];
 static struct env *env_free_list[NENV];
 static void env_end(struct env *e, int status, bool kill_subtree);	/* a stack of free slots */
 static int env_nfree;
+/* Envs between env_stop and their end's last line: not alive, not yet
+ * gone (sched's "no environments left" waits for them). */
+int env_ending;
 static uint32_t env_generation[NENV];
 
 static const char *const status_names[] = {
@@ -63,6 +66,7 @@ env_init(void)
 	for (int i = NENV - 1; i >= 0; i--) {
 		envs[i].ex = &env_ex[i];
 		envs[i].fpu_cpu = -1;
+		envs[i].oncpu = -1;
 		spin_init(&envs[i].lock, "env", LOCK_RANK_ENV);
 		env_free_list[env_nfree++] = &envs[i];
 	}
@@ -156,29 +160,52 @@ env_set_name(struct env *e, const char *name)
 	strlcpy(e->ex->name, name, sizeof(e->ex->name));
 }
 
+static struct spinlock envtab = SPINLOCK_INIT("envtab", LOCK_RANK_ENVTAB);
+
+void
+envtab_lock(void)
+{
+	spin_lock(&envtab);
+}
+
+void
+envtab_unlock(void)
+{
+	spin_unlock(&envtab);
+}
+
+bool
+envtab_locked(void)
+{
+	return spin_holding(&envtab);
+}
+
+/* Parent links change only under envtab, so the walk is exact there;
+ * bounded anyway, a chain never being longer than the table. */
 bool
 env_is_descendant(const struct env *e, const struct env *ancestor)
 {
-	for (; e; e = e->parent)
+	for (int n = 0; e && n <= NENV; e = e->parent, n++)
 		if (e == ancestor)
 			return true;
 	return false;
 }
 
 /*
- * The env named by id (0: the caller). With must_be_descendant, only the
- * caller or one of its descendants. Zombies and free slots are not envs.
- * Returns 0 or -E_BAD_ENV.
+ * The env named by id (0: the caller), with envtab held. With
+ * must_be_descendant, only the caller or one of its descendants. Zombies
+ * and free slots are not envs. Returns 0 or -E_BAD_ENV.
  */
 int
 envid2env(envid_t id, struct env **out, bool must_be_descendant)
 {
 	struct env *cur = this_cpu()->env, *e;
 
-	if (id == 0) {
+	if (id == 0 || (cur && id == cur->id)) {
 		*out = cur;
 		return cur ? 0 : -E_BAD_ENV;
 	}
+	assert(envtab_locked());
 	if (id < 0)
 		return -E_BAD_ENV;
 	e = &envs[ENVX(id)];
@@ -188,6 +215,67 @@ envid2env(envid_t id, struct env **out, bool must_be_descendant)
 		return -E_BAD_ENV;
 	*out = e;
 	return 0;
+}
+
+/* The caller itself needs no table lock: it cannot end while it runs a
+ * system call (another CPU that destroys it only marks it dying). */
+static bool
+is_self(envid_t id)
+{
+	struct env *cur = this_cpu()->env;
+
+	return id == 0 || (cur && id == cur->id);
+}
+
+/* envid2env, then e's lock: a lookup that stays true until env_unlock. */
+int
+env_get(envid_t id, struct env **out, bool must_be_descendant)
+{
+	int r;
+
+	if (is_self(id)) {
+		if (!this_cpu()->env)
+			return -E_BAD_ENV;
+		*out = this_cpu()->env;
+		env_lock(*out);
+		return 0;
+	}
+	envtab_lock();
+	if ((r = envid2env(id, out, must_be_descendant)) == 0)
+		env_lock(*out);
+	envtab_unlock();
+	return r;
+}
+
+int
+env_get_two(envid_t ida, envid_t idb, struct env **a, struct env **b, bool must_be_descendant)
+{
+	bool table = !is_self(ida) || !is_self(idb);
+	int r;
+
+	if (table)
+		envtab_lock();
+	if ((r = envid2env(ida, a, must_be_descendant)) == 0 &&
+	    (r = envid2env(idb, b, must_be_descendant)) == 0)
+		env_lock_two(*a, *b);
+	if (table)
+		envtab_unlock();
+	return r;
+}
+
+/* Until no CPU but this one is still switching away from e: its address
+ * space, FPU state and accounting are then e's own again. */
+void
+env_wait_off_cpu(struct env *e)
+{
+	int me = this_cpu()->id;
+
+	for (;;) {
+		int on = __atomic_load_n(&e->oncpu, __ATOMIC_ACQUIRE);
+		if (on < 0 || on == me)
+			return;
+		spin_wait_relax();
+	}
 }
 
 /* The id slot idx has in its current generation. */
@@ -206,6 +294,43 @@ env_next_id(int idx)
 	return env_slot_id(idx);
 }
 
+/* A fresh env's fields, under its lock: a lookup of its id waits. */
+static int
+env_setup(struct env *e, struct env *parent)
+{
+	int r;
+
+	memset(&e->tf, 0, sizeof(e->tf));
+	e->id = env_next_id(e - envs);
+	memset(e->ex, 0, sizeof(*e->ex));
+	e->ex->id = e->id;
+	if ((r = uvm_create(e)) < 0) {
+		memset(e->ex, 0, sizeof(*e->ex));
+		e->id = 0;
+		return r;
+	}
+	e->parent = parent;
+	e->ex->parent = parent ? parent->id : 0;
+	e->ex->principal = parent ? parent->ex->principal : 0;
+	e->ex->cpu = -1;
+	e->oncpu = -1;
+	if (parent)
+		memcpy(e->ex->name, parent->ex->name, sizeof(e->ex->name));
+	memset(e->upcall_entry, 0, sizeof(e->upcall_entry));
+	memset(e->upcall_stack, 0, sizeof(e->upcall_stack));
+	e->dying = false;
+	e->in_epilogue = false;
+	e->revoke_notify = false;
+	e->pct_caller = NULL;
+	e->run_tsc = 0;
+	e->ex->affinity = parent ? parent->ex->affinity : ~0ULL;
+	e->tf.cs = GD_UCODE | 3;
+	e->tf.ss = GD_UDATA | 3;
+	e->tf.rflags = FL_IF;
+	fpu_init_env(e);
+	return 0;
+}
+
 /*
  * A new env with an empty user address space, not runnable, child of
  * parent (NULL for the first). Errors: -E_NO_FREE_ENV, -E_NO_MEM.
@@ -216,50 +341,37 @@ env_alloc(struct env **out, struct env *parent)
 	struct env *e;
 	int r;
 
-	if (env_nfree == 0)
+	envtab_lock();
+	if (env_nfree == 0) {
+		envtab_unlock();
 		return -E_NO_FREE_ENV;
-	e = env_free_list[env_nfree - 1];
-	memset(&e->tf, 0, sizeof(e->tf));
-	e->id = env_next_id(e - envs);
-	memset(e->ex, 0, sizeof(*e->ex));
-	e->ex->id = e->id;
-	if ((r = uvm_create(e)) < 0) {
-		memset(e->ex, 0, sizeof(*e->ex));
-		e->id = 0;
-		return r;
 	}
-	env_nfree--;
-	e->parent = parent;
-	e->ex->parent = parent ? parent->id : 0;
-	e->ex->principal = parent ? parent->ex->principal : 0;
-	e->ex->cpu = -1;
-	if (parent)
-		memcpy(e->ex->name, parent->ex->name, sizeof(e->ex->name));
-	memset(e->upcall_entry, 0, sizeof(e->upcall_entry));
-	memset(e->upcall_stack, 0, sizeof(e->upcall_stack));
-	e->dying = false;
-	e->in_epilogue = false;
-	e->revoke_notify = false;
-	e->pct_caller = NULL;
-	e->ex->affinity = parent ? parent->ex->affinity : ~0ULL;
-	e->tf.cs = GD_UCODE | 3;
-	e->tf.ss = GD_UDATA | 3;
-	e->tf.rflags = FL_IF;
-	fpu_init_env(e);
-	env_set_status(e, ENV_NOT_RUNNABLE, WAIT_NONE);
-	*out = e;
-	return 0;
+	e = env_free_list[env_nfree - 1];
+	env_lock(e);
+	r = env_setup(e, parent);
+	if (r == 0) {
+		env_nfree--;
+		env_set_status(e, ENV_NOT_RUNNABLE, WAIT_NONE);
+	}
+	env_unlock(e);
+	envtab_unlock();
+	if (r == 0)
+		*out = e;
+	return r;
 }
 
-/* Returns the slot to the free list. */
+/* Returns the slot to the free list. With envtab held. */
 void
 env_free_zombie(struct env *e)
 {
+	assert(envtab_locked());
 	assert(e->status == ENV_ZOMBIE);
-	e->status = ENV_FREE;
+	env_lock(e);
+	env_set_status(e, ENV_FREE, WAIT_NONE);
 	memset(e->ex, 0, sizeof(*e->ex));
 	e->id = 0;
 	e->parent = NULL;
+	env_unlock(e);
 	env_free_list[env_nfree++] = e;
 }
 
@@ -268,45 +380,57 @@ env_free_zombie(struct env *e)
 static void
 env_transfer_pages(struct env *e, struct env *heir)
 {
-	if (e->ex->pages == 0)
-		return;
-	for (size_t i = 0; i < npages; i++)
-		if (page_ex[i].owner == e->id) {
-			page_ex[i].owner = heir ? heir->id : 0;
-			if (heir)
-				heir->ex->pages++;
-		}
-	e->ex->pages = 0;
+	page_meta_lock();
+	if (e->ex->pages != 0) {
+		for (size_t i = 0; i < npages; i++)
+			if (page_ex[i].owner == e->id) {
+				page_ex[i].owner = heir ? heir->id : 0;
+				if (heir)
+					heir->ex->pages++;
+			}
+		e->ex->pages = 0;
+	}
+	page_meta_unlock();
 }
 
-/* If parent waits for e (or any child), hand it e's status and free e. */
+/* If parent waits for e (or any child), hand it e's status and free e.
+ * With envtab held: the parent cannot end meanwhile, and it blocked in
+ * env_wait under envtab, so it is either waiting now or will see e. */
 static bool
 env_reap_by_waiting_parent(struct env *e)
 {
 	struct env *p = e->parent;
 	int32_t status = e->ex->exit_status;
+	envid_t id = e->id;
+	bool reaped = false;
 
-	if (!p || p->status != ENV_NOT_RUNNABLE || p->ex->wait != WAIT_CHILD)
+	if (!p)
 		return false;
-	if (p->wait_child && p->wait_child != e->id)
-		return false;
-	/* The status word was checked when the parent began to wait; if it
-	 * has been unmapped since, the zombie stays for another wait. */
-	if (p->wait_status_va && copy_to_user(p, p->wait_status_va, &status, sizeof(status)) < 0) {
-		p->tf.rax = (uint64_t)-E_FAULT;
-	} else {
-		p->tf.rax = (uint64_t)e->id;
-		env_free_zombie(e);
+	env_lock(p);
+	if (p->status == ENV_NOT_RUNNABLE && p->ex->wait == WAIT_CHILD &&
+	    (!p->wait_child || p->wait_child == id)) {
+		/* The status word was checked when the parent began to wait;
+		 * if it has been unmapped since, the zombie stays for
+		 * another wait. */
+		if (p->wait_status_va && copy_to_user(p, p->wait_status_va, &status, sizeof(status)) < 0) {
+			env_wake(p, WAIT_CHILD, (uint64_t)-E_FAULT);
+		} else {
+			env_wake(p, WAIT_CHILD, (uint64_t)id);
+			reaped = true;
+		}
 	}
-	env_set_status(p, ENV_RUNNABLE, WAIT_NONE);
-	return true;
+	env_unlock(p);
+	if (reaped)
+		env_free_zombie(e);
+	return reaped;
 }
 
 /*
  * Destroys every descendant of e. Iterative, not recursive: a chain of
  * NENV nested envs must not overflow the kernel stack. All of them lose
  * their parent first, so each is freed as it ends (one running elsewhere
- * is marked dying and freed when its CPU finishes it).
+ * is marked dying and freed when its CPU finishes it). With envtab held
+ * (which also guards the static array).
  */
 static void
 env_destroy_descendants(struct env *e)
@@ -351,59 +475,111 @@ env_orphan_children(struct env *e)
 	}
 }
 
-/* Undo e's part in protected control transfers. */
+/* Undo e's part in protected control transfers: a caller waiting for e
+ * learns -E_BAD_ENV; a callee serving e forgets it. e is a zombie now,
+ * so no new transfer involves it; each other env is locked in turn. */
 static void
-env_drop_pct(struct env *e)
+env_drop_pct(struct env *e, uint32_t old_wait)
 {
-	if (e->pct_caller) {
-		struct env *caller = e->pct_caller;
-		caller->tf.rax = (uint64_t)-E_BAD_ENV;
-		env_set_status(caller, ENV_RUNNABLE, WAIT_NONE);
+	struct env *caller = e->pct_caller;
+
+	if (caller) {
 		e->pct_caller = NULL;
+		env_lock(caller);
+		env_wake(caller, WAIT_PCT_REPLY, (uint64_t)-E_BAD_ENV);
+		env_unlock(caller);
 	}
-	if (e->ex->wait == WAIT_PCT_REPLY)
-		for (int i = 0; i < NENV; i++)
+	if (old_wait != WAIT_PCT_REPLY)
+		return;
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].pct_caller == e) {
+			env_lock(&envs[i]);
 			if (envs[i].pct_caller == e)
 				envs[i].pct_caller = NULL;
+			env_unlock(&envs[i]);
+		}
+}
+
+/*
+ * Stops e for good: a zombie from now on, so no CPU picks it, no call
+ * finds it and no wake-up reaches it. If it runs on another CPU it is
+ * only marked dying (and that CPU told); false then.
+ */
+static bool
+env_stop(struct env *e, int status, uint32_t *old_wait)
+{
+	struct cpu *me = this_cpu();
+	bool stopped = true;
+
+	env_lock(e);
+	sched_lock_take();
+	if (e->status == ENV_RUNNING && e != me->env) {
+		e->dying = true;
+		e->ex->exit_status = status;
+		lapic_send_ipi(cpus[e->oncpu].apic_id, T_IPI_RESCHED);
+		stopped = false;
+	} else {
+		*old_wait = e->ex->wait;
+		e->ex->exit_status = status;
+		env_set_status_locked(e, ENV_ZOMBIE, WAIT_NONE);
+	}
+	sched_lock_drop();
+	env_unlock(e);
+	return stopped;
 }
 
 /*
  * Ends e with status: frees its memory, orphans its children (or with
  * kill_subtree destroys them) and leaves a zombie for its parent (see the
  * top of this file). If e runs on another CPU it is only marked; that
- * CPU finishes the job.
+ * CPU finishes the job. With envtab held.
  */
+static void env_end_stopped(struct env *e, int status, uint32_t old_wait);
+
 static void
 env_end(struct env *e, int status, bool kill_subtree)
 {
-	struct cpu *me = this_cpu();
+	uint32_t old_wait = WAIT_NONE;
 
+	assert(envtab_locked());
 	if (e->status == ENV_ZOMBIE || e->status == ENV_FREE)
 		return;
 	if (kill_subtree)
 		env_destroy_descendants(e);
-	if (e->status == ENV_RUNNING && e != me->env) {
-		e->dying = true;
-		e->ex->exit_status = status;
-		lapic_send_ipi(cpus[e->ex->cpu].apic_id, T_IPI_RESCHED);
+	__atomic_add_fetch(&env_ending, 1, __ATOMIC_ACQ_REL);
+	if (!env_stop(e, status, &old_wait)) {
+		__atomic_sub_fetch(&env_ending, 1, __ATOMIC_ACQ_REL);
 		return;
 	}
+	env_end_stopped(e, status, old_wait);
+	__atomic_sub_fetch(&env_ending, 1, __ATOMIC_ACQ_REL);
+}
+
+/* env_end of e, a zombie now (env_stop). */
+static void
+env_end_stopped(struct env *e, int status, uint32_t old_wait)
+{
+	struct cpu *me = this_cpu();
+
 	if (e == me->env) {
 		env_account_stop(e);
 		me->env = NULL;
+		e->ex->cpu = -1;
+		__atomic_store_n(&e->oncpu, -1, __ATOMIC_RELEASE);
 	}
+	env_wait_off_cpu(e);	/* a CPU still switching away from it */
 	cprintf("env [%08x] %s: exited with status %d\n", e->id, e->ex->name, status);
-	env_drop_pct(e);
+	env_drop_pct(e, old_wait);
 	slice_release_all(e);
 	revoke_forget(e);
 	nic_env_gone(e);
+	env_lock(e);
 	uvm_destroy(e);
 	fpu_forget(e);
+	env_unlock(e);
 	env_orphan_children(e);
 	env_transfer_pages(e, e->parent ? e->parent : initenv);
-	e->ex->exit_status = status;
 	e->ex->cpu = -1;
-	env_set_status(e, ENV_ZOMBIE, WAIT_NONE);
 	if (!e->parent || e->parent->status == ENV_ZOMBIE)
 		env_free_zombie(e);
 	else
@@ -412,18 +588,38 @@ env_end(struct env *e, int status, bool kill_subtree)
 		initenv = NULL;
 }
 
-/* e exits, or the kernel kills it: its children live on under init. */
+/* e exits, or the kernel kills it: its children live on under init.
+ * The caller holds no lock. */
 void
 env_destroy(struct env *e, int status)
 {
+	envtab_lock();
 	env_end(e, status, false);
+	envtab_unlock();
 }
 
 /* Another env destroys e: e and all its descendants end. */
 void
 env_destroy_tree(struct env *e, int status)
 {
+	envtab_lock();
 	env_end(e, status, true);
+	envtab_unlock();
+}
+
+/* sys_env_destroy: the lookup and the end under one hold of envtab, so
+ * the id cannot come to name another env in between. */
+int
+env_destroy_id(envid_t id)
+{
+	struct env *e;
+	int r;
+
+	envtab_lock();
+	if ((r = envid2env(id, &e, true)) == 0)
+		env_end(e, -1, true);
+	envtab_unlock();
+	return r;
 }
 
 /* Charge the time e has run since env_run to e. */
@@ -441,45 +637,75 @@ env_account_stop(struct env *e)
 }
 
 /*
- * Switches this CPU to e and returns to user mode: its address space, its
- * FPU state, its registers. Releases the big kernel lock on the way.
+ * This CPU is done with prev (it switched to another address space and
+ * saved prev's FPU state): a preempted prev goes back to the run queue,
+ * and from now on another CPU may run it.
+ */
+void
+env_release_cpu(struct env *prev)
+{
+	env_account_stop(prev);
+	fpu_release_env(prev);
+	sched_lock_take();
+	if (prev->status == ENV_RUNNING)
+		env_set_status_locked(prev, ENV_RUNNABLE, WAIT_NONE);
+	prev->ex->cpu = -1;
+	__atomic_store_n(&prev->oncpu, -1, __ATOMIC_RELEASE);
+	if (prev->status == ENV_RUNNABLE)
+		sched_kick_idle(prev);	/* it waited for us; maybe not for others */
+	sched_lock_drop();
+}
+
+/* env_release_cpu, then the end of prev if another CPU killed it while it
+ * blocked here (sys_* return path). */
+void
+env_leave(struct env *prev)
+{
+	env_release_cpu(prev);
+	if (prev->dying)
+		env_destroy(prev, prev->ex->exit_status);
+}
+
+/*
+ * Switches this CPU to e, which it claimed (kern/sched.c: e is RUNNING
+ * with oncpu here), and returns to user mode: its address space, its FPU
+ * state, its registers. The caller holds no lock.
  */
 void
 env_run(struct env *e)
 {
 	struct cpu *c = this_cpu();
+	struct env *prev = c->env;
 
-	if (c->env != e)
+	assert(e->oncpu == c->id && e->status == ENV_RUNNING);
+	if (prev != e)
 		sched_grace_cancel(c);
-	if (c->env && c->env != e) {
-		env_account_stop(c->env);
-		if (c->env->status == ENV_RUNNING)
-			env_set_status(c->env, ENV_RUNNABLE, WAIT_NONE);
-		c->env->ex->cpu = -1;
+	c->env = e;
+	e->ex->cpu = c->id;
+	cpu_ex[c->id].running = e->id;
+	if (prev && prev != e) {
+		uvm_load(e);	/* off prev's address space first */
+		env_leave(prev);
+	}
+	if (e->dying) {
+		env_destroy(e, e->ex->exit_status);
+		sched_yield();
 	}
 	if (e->tf.rip >= USERTOP || e->tf.rsp >= USERTOP) {
 		/* iretq/sysretq to a non-canonical address would fault in
 		 * the kernel: the env's registers are its own bug. */
 		cprintf("env [%08x] %s: killed by the kernel: bad rip %lx or rsp %lx\n",
 			e->id, e->ex->name, e->tf.rip, e->tf.rsp);
-		c->env = e;
 		env_destroy(e, -1);
 		sched_yield();
 	}
 	if (e->revoke_notify)
 		upcall_revoke(e);
-	if (e->status != ENV_RUNNING) {
-		e->ex->runs++;
-		env_set_status(e, ENV_RUNNING, WAIT_NONE);
-	}
-	c->env = e;
-	e->ex->cpu = c->id;
-	cpu_ex[c->id].running = e->id;
 	uvm_load(e);
 	fpu_load(e);
 	if (!e->run_tsc)	/* else it keeps running: keep counting */
 		e->run_tsc = rdtsc();
-	unlock_kernel();
+	audit_park_point();
 	if (e->tf.vector == T_SYSCALL)
 		env_return_sysret(&e->tf);
 	env_return_iret(&e->tf);

@@ -3,9 +3,19 @@
  * env is struct env; what the library OS may read of it is its struct
  * env_export at UENVS (kern/abi/env.h).
  *
- * Locking: the whole env table, every address space and the scheduler are
- * under the big kernel lock (kern/sched.h) for now; the CPU issue replaces
- * it with per-object locks.
+ * Locking (the order is in kern/spinlock.h):
+ *  - the env-table lock (envtab) guards allocation and freeing of slots,
+ *    the parent links, and the end of an env (exit, destruction, the
+ *    zombie and its reaping). Under it a live env stays live.
+ *  - e->lock guards e's address space and the fields of e that other envs
+ *    may change (upcalls, name, revocation, the PCT link). Under it, too,
+ *    a live env stays live: the end of an env takes its lock to make it a
+ *    zombie. env_get/env_get_two look an env up by id and lock it.
+ *  - the scheduler's lock guards every status (and ex->status, ex->wait),
+ *    the run queue and oncpu (kern/sched.c). A blocked env's registers
+ *    belong to whoever wakes it: the holder of its wait's lock.
+ * The env running on a CPU is touched without a lock by that CPU only in
+ * what no one else changes while it runs (its trapframe, its accounting).
  */
 #ifndef CHITIN_KERN_ENV_H
 #define CHITIN_KERN_ENV_H
@@ -29,6 +39,9 @@ struct env {
 	uintptr_t upcall_entry[UPCALL_MAX];
 	uintptr_t upcall_stack[UPCALL_MAX];
 	bool dying;			/* destroy when it next enters the kernel */
+	int oncpu;			/* CPU whose kernel still uses it (from the
+					 * claim until it switched away), or -1:
+					 * no other CPU may run it meanwhile */
 	bool in_epilogue;		/* entered its epilogue, not yet yielded */
 	uint64_t run_tsc;		/* TSC when it last started running */
 	bool revoke_notify;		/* enter its revoke upcall on the way out */
@@ -47,7 +60,8 @@ struct env {
 
 extern struct env *envs;		/* envs[NENV] */
 extern struct env_export *env_ex;	/* env_ex[NENV], exported */
-extern struct env *initenv;		/* the first env: orphans go to it */
+extern struct env *initenv;
+extern int env_ending;		/* envs being ended (atomic) */		/* the first env: orphans go to it */
 
 void env_init(void);
 void env_lock(struct env *e);
@@ -62,14 +76,24 @@ bool env_wake(struct env *e, uint32_t wait, uint64_t rax);
  * that restarts, or whose result was stored before it blocked). */
 bool env_wake_restart(struct env *e, uint32_t wait);
 int env_alloc(struct env **out, struct env *parent);
-int envid2env(envid_t id, struct env **out, bool must_be_descendant);
+int envid2env(envid_t id, struct env **out, bool must_be_descendant);	/* envtab held */
+int env_get(envid_t id, struct env **out, bool must_be_descendant);	/* locked */
+int env_get_two(envid_t ida, envid_t idb, struct env **a, struct env **b,
+		bool must_be_descendant);	/* both locked (one lock if the same) */
+void envtab_lock(void);
+void envtab_unlock(void);
+bool envtab_locked(void);
+void env_wait_off_cpu(struct env *e);	/* until no other CPU's kernel uses e */
+int env_destroy_id(envid_t id);		/* the caller kills a descendant's subtree */
 bool env_is_descendant(const struct env *e, const struct env *ancestor);
 void env_set_status(struct env *e, uint32_t status, uint32_t wait);
 void env_set_status_locked(struct env *e, uint32_t status, uint32_t wait);	/* sched lock held */
 void env_destroy(struct env *e, int status);		/* exit: children go to init */
 void env_destroy_tree(struct env *e, int status);	/* kill: with its descendants */
 void env_free_zombie(struct env *e);
-void env_run(struct env *e) __attribute__((noreturn));
+void env_run(struct env *e) __attribute__((noreturn));	/* e claimed here */
+void env_release_cpu(struct env *prev);	/* this CPU switched away from prev */
+void env_leave(struct env *prev);	/* the same, and end it if it was killed */
 void env_set_name(struct env *e, const char *name);
 int env_create_from_archive(const char *cmdline_args);
 void env_account_stop(struct env *e);

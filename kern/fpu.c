@@ -68,6 +68,17 @@ fpu_load(struct env *e)
 	c->fpu_env = e;
 }
 
+/* This CPU leaves e for another env: e's state goes to e->fpu, so that
+ * the next CPU to run e finds it there. */
+void
+fpu_release_env(struct env *e)
+{
+	struct cpu *c = this_cpu();
+
+	if (e->fpu_cpu == c->id)
+		fpu_save_current(c);
+}
+
 void
 fpu_release(void)
 {

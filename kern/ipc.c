@@ -41,18 +41,12 @@ ipc_check_page(struct env *cur, uintptr_t src_va, uint64_t perm, struct page **p
 	return 0;
 }
 
-int64_t
-sys_ipc_send(struct env *cur, const uint64_t *a)
+/* Delivers to to, blocked in ipc_recv; both locked. */
+static int
+ipc_deliver(struct env *cur, struct env *to, struct page *pg, uint64_t value, uint64_t perm)
 {
-	struct env *to;
-	struct page *pg;
-	uint64_t value = a[1], perm = a[3];
 	int r;
 
-	if ((r = ipc_check_page(cur, a[2], perm, &pg)) < 0)
-		return r;
-	if ((r = envid2env((envid_t)a[0], &to, false)) < 0)
-		return r;
 	if (to->status != ENV_NOT_RUNNABLE || to->ex->wait != WAIT_IPC_RECV)
 		return -E_IPC_NOT_RECV;
 	to->ex->ipc_perm = 0;
@@ -63,9 +57,29 @@ sys_ipc_send(struct env *cur, const uint64_t *a)
 	}
 	to->ex->ipc_value = value;
 	to->ex->ipc_from = cur->id;
-	to->tf.rax = 0;
-	env_set_status(to, ENV_RUNNABLE, WAIT_NONE);
+	env_wake(to, WAIT_IPC_RECV, 0);
 	return 0;
+}
+
+/*
+ * Both ends are locked for the whole delivery: the sender's page cannot
+ * be unmapped before it is mapped in the receiver, and the receiver's
+ * wait, set and left under its own lock (or ended under it), cannot end
+ * meanwhile.
+ */
+int64_t
+sys_ipc_send(struct env *cur, const uint64_t *a)
+{
+	struct env *to, *self;
+	struct page *pg;
+	int r;
+
+	if ((r = env_get_two(0, (envid_t)a[0], &self, &to, false)) < 0)
+		return r;
+	if ((r = ipc_check_page(cur, a[2], a[3], &pg)) == 0)
+		r = ipc_deliver(cur, to, pg, a[1], a[3]);
+	env_unlock_two(cur, to);
+	return r;
 }
 
 /* Blocks until a message arrives; a page may be mapped at a[0] if it is
@@ -74,27 +88,33 @@ int64_t
 sys_ipc_recv(struct env *cur, const uint64_t *a)
 {
 	uintptr_t dst_va = a[0];
+	int64_t r;
 
 	if (dst_va < UTOP && (dst_va & (PGSIZE - 1)))
 		return -E_INVAL;
+	env_lock(cur);
 	cur->ipc_dstva = dst_va;
-	return syscall_block(cur, WAIT_IPC_RECV);
+	r = syscall_block(cur, WAIT_IPC_RECV);
+	env_unlock(cur);
+	return r;
 }
 
-/*
- * Transfers to env a[0]'s PCT entry with the six words of %rsi %rdx %r10
- * %r8 %r9 %r12 and the caller's id in %rdi. The callee must be waiting
- * for calls (-E_BUSY otherwise), must have an entry (-E_NO_ENTRY), and
- * must not be the caller (-E_DEADLOCK).
- */
-int64_t
-sys_pct_call(struct env *cur, const uint64_t *a)
+/* Takes e, blocked in a PCT wait and locked, for this CPU: it runs here
+ * next. A CPU still switching away from it (it just blocked there) is
+ * waited for; no one else can claim it, its lock being ours. */
+static void
+pct_claim(struct env *e)
 {
-	struct env *to;
-	int r;
+	env_wait_off_cpu(e);
+	sched_lock_take();
+	sched_claim_locked(e, this_cpu());
+	sched_lock_drop();
+}
 
-	if ((r = envid2env((envid_t)a[0], &to, false)) < 0)
-		return r;
+/* The checks and the handover of a call; both locked. */
+static int
+pct_start(struct env *cur, struct env *to)
+{
 	if (to == cur)
 		return -E_DEADLOCK;
 	if (!to->upcall_entry[UPCALL_PCT])
@@ -115,20 +135,38 @@ sys_pct_call(struct env *cur, const uint64_t *a)
 	to->tf.rsp = to->upcall_stack[UPCALL_PCT];
 	to->tf.rflags = FL_IF;
 	to->tf.vector = T_SYSCALL;	/* fast return path: rcx, r11 are scratch */
+	pct_claim(to);
+	return 0;
+}
+
+/*
+ * Transfers to env a[0]'s PCT entry with the six words of %rsi %rdx %r10
+ * %r8 %r9 %r12 and the caller's id in %rdi. The callee must be waiting
+ * for calls (-E_BUSY otherwise), must have an entry (-E_NO_ENTRY), and
+ * must not be the caller (-E_DEADLOCK).
+ */
+int64_t
+sys_pct_call(struct env *cur, const uint64_t *a)
+{
+	struct env *to, *self;
+	int r;
+
+	if ((r = env_get_two(0, (envid_t)a[0], &self, &to, false)) < 0)
+		return r;
+	r = pct_start(cur, to);
+	env_unlock_two(cur, to);
+	if (r < 0)
+		return r;
 	env_run(to);
 }
 
-/* Answers the pending call, if any, with the same six registers, and
- * waits for the next one. */
-int64_t
-sys_pct_return(struct env *cur, const uint64_t *a)
+/* Hands the answer to caller (both locked); false if caller no longer
+ * waits for it (it was destroyed). */
+static bool
+pct_answer(struct env *cur, struct env *caller)
 {
-	struct env *caller = cur->pct_caller;
-
-	cur->pct_caller = NULL;
-	env_set_status(cur, ENV_NOT_RUNNABLE, WAIT_PCT_SERVE);
-	if (!caller)
-		sched_yield();
+	if (caller->status != ENV_NOT_RUNNABLE || caller->ex->wait != WAIT_PCT_REPLY)
+		return false;
 	caller->tf.rax = 0;
 	caller->tf.rsi = cur->tf.rsi;
 	caller->tf.rdx = cur->tf.rdx;
@@ -136,6 +174,34 @@ sys_pct_return(struct env *cur, const uint64_t *a)
 	caller->tf.r8 = cur->tf.r8;
 	caller->tf.r9 = cur->tf.r9;
 	caller->tf.r12 = cur->tf.r12;
-	env_set_status(caller, ENV_RUNNING, WAIT_NONE);
-	env_run(caller);
+	pct_claim(caller);
+	return true;
+}
+
+/* Answers the pending call, if any, with the same six registers, and
+ * waits for the next one. */
+int64_t
+sys_pct_return(struct env *cur, const uint64_t *a)
+{
+	struct env *caller;
+	bool answered = false;
+
+	env_lock(cur);
+	caller = cur->pct_caller;
+	env_unlock(cur);
+	if (caller)
+		env_lock_two(cur, caller);
+	else
+		env_lock(cur);
+	if (caller && cur->pct_caller == caller)
+		answered = pct_answer(cur, caller);
+	cur->pct_caller = NULL;
+	env_set_status(cur, ENV_NOT_RUNNABLE, WAIT_PCT_SERVE);
+	if (caller)
+		env_unlock_two(cur, caller);
+	else
+		env_unlock(cur);
+	if (answered)
+		env_run(caller);
+	return SYSCALL_BLOCKED;
 }

@@ -24,7 +24,7 @@
  * address order. When fewer can be taken than were asked for, the
  * shortfall stays visible (pages > revoke_target after the abort).
  *
- * Everything here runs under the big kernel lock.
+ * A request's state is its env's (e->lock); the pending count is atomic.
  */
 #include "revoke.h"
 #include "env.h"
@@ -38,7 +38,9 @@
 
 #define TAKE_BATCH	64	/* pages unmapped per TLB shootdown */
 
-static int revoke_pending;	/* envs with a request pending */
+static int revoke_pending;	/* envs with a request pending; atomic */
+
+static int request_open(struct env *cur, struct env *e, uint64_t npages, uint64_t us);
 
 /* A page of e the kernel may take: e's own, mapped once, unpinned. */
 static bool
@@ -109,12 +111,13 @@ take_pages(struct take *t)
 	}
 }
 
+/* e's lock held. */
 static void
 request_close(struct env *e)
 {
 	e->ex->revoke_deadline = 0;
 	e->revoke_notify = false;
-	revoke_pending--;
+	__atomic_sub_fetch(&revoke_pending, 1, __ATOMIC_RELAXED);
 }
 
 /* The deadline passed with e still over its target: take the rest. */
@@ -141,8 +144,17 @@ sys_mem_revoke(struct env *cur, const uint64_t *a)
 	struct env *e;
 	int r;
 
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
+	r = request_open(cur, e, npages, us);
+	env_unlock(e);
+	return r;
+}
+
+/* sys_mem_revoke's checks and the request, e locked. */
+static int
+request_open(struct env *cur, struct env *e, uint64_t npages, uint64_t us)
+{
 	if (e == cur || npages == 0)
 		return -E_INVAL;	/* an env does not ask itself */
 	if (e->status == ENV_ZOMBIE || e->dying)
@@ -158,8 +170,20 @@ sys_mem_revoke(struct env *cur, const uint64_t *a)
 	e->ex->revoke_deadline = rdtsc() + us * clock_ex->tsc_hz / 1000000 + 1;
 	e->ex->revoke_requests++;
 	e->revoke_notify = true;
-	revoke_pending++;
+	__atomic_add_fetch(&revoke_pending, 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* A pending request of e (locked): met, or past its deadline. */
+static void
+request_check(struct env *e, uint64_t now)
+{
+	if (e->ex->pages <= e->ex->revoke_target) {
+		e->ex->revoke_returned += e->revoke_start - e->ex->revoke_target;
+		request_close(e);
+	} else if (now >= e->ex->revoke_deadline) {
+		request_abort(e);
+	}
 }
 
 /* On the BSP's tick only (it always ticks; idle APs do not): one scan
@@ -169,27 +193,28 @@ revoke_tick(void)
 {
 	uint64_t now;
 
-	if (revoke_pending == 0 || this_cpu() != bsp)
+	if (__atomic_load_n(&revoke_pending, __ATOMIC_RELAXED) == 0 || this_cpu() != bsp)
 		return;
 	now = rdtsc();
 	for (int i = 0; i < NENV; i++) {
 		struct env *e = &envs[i];
-		if (e->status == ENV_FREE || !e->ex->revoke_deadline)
-			continue;
-		if (e->ex->pages <= e->ex->revoke_target) {
-			e->ex->revoke_returned += e->revoke_start - e->ex->revoke_target;
-			request_close(e);
-		} else if (now >= e->ex->revoke_deadline) {
-			request_abort(e);
-		}
+		if (!e->ex->revoke_deadline)
+			continue;	/* a glance; decided under the lock */
+		env_lock(e);
+		if (e->status != ENV_FREE && e->status != ENV_ZOMBIE && e->ex->revoke_deadline)
+			request_check(e, now);
+		env_unlock(e);
 	}
 }
 
+/* e ends (env_end, no lock held): its request goes with it. */
 void
 revoke_forget(struct env *e)
 {
+	env_lock(e);
 	if (e->ex->revoke_deadline)
 		request_close(e);
+	env_unlock(e);
 }
 
 /*

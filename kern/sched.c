@@ -1,5 +1,5 @@
 /*
- * Scheduling of envs on every CPU, under the big kernel lock.
+ * Scheduling of envs on every CPU.
  *
  * Each timer tick begins a slot of the CPU's slice vector: the slot's
  * owner runs if it can, else the first env of the run queue that may run
@@ -8,6 +8,15 @@
  * first and is woken by a reschedule IPI when an env it may run becomes
  * runnable (sched_kick_idle). When no env is left at all the BSP drops
  * into the kernel monitor.
+ *
+ * Locking. sched_lock guards the run queue, every env's status (and its
+ * export's status and wait), oncpu, the slice vectors and the idle and
+ * kicked flags of CPUs. A CPU claims the env it will run under the lock
+ * (sched_claim: RUNNING, oncpu = this CPU, off the queue); an env stays
+ * claimed until its CPU has switched away from it (env_release_cpu), so
+ * no other CPU runs an env whose registers, FPU state or address space
+ * one CPU still uses, even if it was woken in between. Everything else
+ * on struct cpu is its own CPU's, touched by that CPU only.
  */
 #include "sched.h"
 #include "env.h"
@@ -28,11 +37,8 @@
 #include "spinlock.h"
 #include "audit.h"
 
-static volatile uint32_t kernel_lock;	/* 0 free, else holder's id + 1 */
-/* The big lock's name and rank for the lock-order checker. */
-static const struct spinlock kernel_lock_info = SPINLOCK_INIT("kernel", LOCK_RANK_KERNEL);
-static volatile int console_waiters;	/* envs blocked in cgetc */
 static struct spinlock sched_lock = SPINLOCK_INIT("sched", LOCK_RANK_SCHED);
+static int console_waiters;		/* envs blocked in cgetc; sched_lock */
 
 void
 sched_lock_take(void)
@@ -46,47 +52,19 @@ sched_lock_drop(void)
 	spin_unlock(&sched_lock);
 }
 
-/*
- * Takes the big kernel lock. While it spins, interrupts are enabled so
- * that a TLB shootdown from the holder is served (the holder waits for
- * it); interrupt handlers that run meanwhile never take this lock.
- */
-void
-lock_kernel(void)
-{
-	uint32_t me = this_cpu()->id + 1;
-
-	assert(kernel_lock != me);
-	lock_check_acquire(&kernel_lock_info);
-	while (!__sync_bool_compare_and_swap(&kernel_lock, 0, me)) {
-		/* The window is the instruction after sti (its interrupt
-		 * shadow): a nop, not pause, which QEMU's TCG implements by
-		 * leaving the CPU loop with the shadow still set, so that an
-		 * IPI would never get in and a shootdown would deadlock. */
-		sti();
-		asm volatile("nop");
-		cli();
-		spin_wait_relax();
-	}
-}
-
-void
-unlock_kernel(void)
-{
-	assert(kernel_lock == (uint32_t)this_cpu()->id + 1);
-	lock_check_release(&kernel_lock_info);
-	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
-}
-
 bool
-kernel_lock_held(void)
+sched_lock_held(void)
 {
-	return kernel_lock == (uint32_t)this_cpu()->id + 1;
+	return spin_holding(&sched_lock);
 }
+
+static struct env *pick_locked(struct cpu *c, bool yielding);
 
 static bool
 any_env_alive(void)
 {
+	if (__atomic_load_n(&env_ending, __ATOMIC_ACQUIRE))
+		return true;	/* its last words are still to come */
 	for (int i = 0; i < NENV; i++)
 		if (envs[i].status != ENV_FREE && envs[i].status != ENV_ZOMBIE)
 			return true;
@@ -95,33 +73,38 @@ any_env_alive(void)
 
 /*
  * This CPU has nothing to run: leave the env's address space and FPU
- * state, drop the lock and halt on a fresh stack until an interrupt.
+ * state and halt on a fresh stack until an interrupt. Holds no lock.
  */
 void
 sched_halt(void)
 {
 	struct cpu *c = this_cpu();
+	struct env *prev = c->env;
 
 	sched_grace_cancel(c);
-	if (c->env) {
-		/* Still runnable, just not here (its affinity may exclude
-		 * this CPU now): another CPU may take it. */
-		env_account_stop(c->env);
-		if (c->env->status == ENV_RUNNING)
-			env_set_status(c->env, ENV_RUNNABLE, WAIT_NONE);
-		c->env->ex->cpu = -1;
-		c->env = NULL;
-	}
+	c->env = NULL;
 	cpu_ex[c->id].running = 0;
 	uvm_load_kernel();
+	if (prev)
+		env_leave(prev);	/* still runnable, maybe elsewhere */
 	fpu_release();
+	audit_park_point();
+	sched_lock_take();
+	if (pick_locked(c, true)) {
+		/* made runnable since we looked, before we were idle to be
+		 * kicked */
+		sched_lock_drop();
+		sched_yield();
+	}
 	if (c == bsp && !any_env_alive()) {
+		sched_lock_drop();
 		cprintf("sched: no environments left; entering the kernel monitor\n");
-		unlock_kernel();
 		c->sched_idle = false;
 		monitor();
 	}
-	c->kicked = false;	/* a kick that raced with a wake-up is stale */
+	/* Idle from here, under the lock: an env made runnable after this
+	 * kicks us (sched_kick_idle); the IPI waits for the sti below. */
+	c->kicked = false;
 	c->sched_idle = true;
 	c->idle_tsc = rdtsc();
 	if (c != bsp) {
@@ -133,7 +116,7 @@ sched_halt(void)
 		c->tick_due = 0;
 		c->tickless = true;
 	}
-	unlock_kernel();
+	sched_lock_drop();
 	asm volatile("movq %0, %%rsp\n\t"
 		     "xorl %%ebp, %%ebp\n\t"
 		     "sti\n"
@@ -147,7 +130,7 @@ sched_halt(void)
  * so that taking the first one a CPU may run is round robin. An env
  * leaves it when it runs (or blocks, or dies) and goes to the tail when
  * it is preempted, so a pick looks only at runnable envs -- usually just
- * the head -- instead of the whole env table. Under the big lock.
+ * the head -- instead of the whole env table. Under sched_lock.
  */
 static struct env *runq_head, *runq_tail;
 
@@ -180,14 +163,37 @@ runq_remove(struct env *e)
 }
 
 /* Keeps the run queue in step with e's status, about to become status.
- * Called by env_set_status, with the big lock held. */
+ * Called by env_set_status_locked, with sched_lock held. */
 void
 sched_runq_update(struct env *e, uint32_t status)
 {
+	assert(sched_lock_held());
 	if (status == ENV_RUNNABLE && !e->on_runq)
 		runq_append(e);
 	else if (status != ENV_RUNNABLE && e->on_runq)
 		runq_remove(e);
+}
+
+/* c may take e now: runnable, allowed here, and no other CPU is still
+ * switching away from it. */
+static bool
+claimable(const struct env *e, const struct cpu *c)
+{
+	return e->status == ENV_RUNNABLE && (e->oncpu < 0 || e->oncpu == c->id) &&
+	       sched_may_run_on(e, c);
+}
+
+/* c will run e (runnable or, for a direct transfer, blocked): RUNNING,
+ * off the queue, claimed by c. sched_lock held. */
+void
+sched_claim_locked(struct env *e, struct cpu *c)
+{
+	assert(e->oncpu < 0 || e->oncpu == c->id);
+	if (e->status != ENV_RUNNING)
+		e->ex->runs++;
+	env_set_status_locked(e, ENV_RUNNING, WAIT_NONE);
+	e->oncpu = c->id;
+	e->ex->cpu = c->id;
 }
 
 /* Round robin for shared slots: the runnable env waiting longest that may
@@ -196,47 +202,55 @@ static struct env *
 rr_pick(struct cpu *c)
 {
 	for (struct env *e = runq_head; e; e = e->rq_next)
-		if (sched_may_run_on(e, c))
+		if (claimable(e, c))
 			return e;
 	return NULL;
+}
+
+/* Who runs in c's slot now: its owner, else the shared round robin, else
+ * the current env; with yielding, the current env only if no one else
+ * can. NULL: no one. sched_lock held. */
+static struct env *
+pick_locked(struct cpu *c, bool yielding)
+{
+	struct env *cur = c->env, *e = slice_owner_here(c);
+	bool cur_can = cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c);
+
+	if (e && e == cur && !yielding)
+		return cur;
+	if (e && e != cur && claimable(e, c))
+		return e;
+	if ((e = rr_pick(c)) != NULL)
+		return e;
+	return cur_can ? cur : NULL;
+}
+
+/* Claims pick_locked's choice and runs it, or halts. */
+static void __attribute__((noreturn))
+run_pick(bool yielding)
+{
+	struct cpu *c = this_cpu();
+	struct env *e;
+
+	sched_lock_take();
+	e = pick_locked(c, yielding);
+	if (e && e->status != ENV_RUNNING)
+		sched_claim_locked(e, c);	/* not yet ours (or woken again) */
+	sched_lock_drop();
+	if (e)
+		env_run(e);
+	sched_halt();
 }
 
 /*
  * The current env gives up the CPU (it yielded, blocked or died): run the
  * slot's owner if it is another env, else the next shared-slot env, else
- * the current env again if it still can, else halt.
+ * the current env again if it still can, else halt. No lock held.
  */
 void
 sched_yield(void)
 {
-	struct cpu *c = this_cpu();
-	struct env *cur = c->env, *e;
-
-	assert(kernel_lock_held());
-	e = slice_owner_here(c);
-	if (e && e != cur)
-		env_run(e);
-	if ((e = rr_pick(c)) != NULL)
-		env_run(e);
-	if (cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c))
-		env_run(cur);
-	sched_halt();
-}
-
-/* Who runs in the slot that just began: its owner, else the shared
- * round robin, else whoever runs now. */
-static struct env *
-slot_choice(struct cpu *c)
-{
-	struct env *e = slice_owner_here(c), *cur = c->env;
-
-	if (e)
-		return e;
-	if ((e = rr_pick(c)) != NULL)
-		return e;
-	if (cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c))
-		return cur;
-	return NULL;
+	run_pick(true);
 }
 
 /* The epilogue grace ended before the env yielded: count it, and take
@@ -272,7 +286,9 @@ sched_tick(void)
 	cpu_ex[c->id].slot_now = (uint32_t)c->slot;
 	if (cur && cur->status == ENV_RUNNING)
 		cur->ex->slices++;
-	next = slot_choice(c);
+	sched_lock_take();
+	next = pick_locked(c, false);
+	sched_lock_drop();
 	if (next && next == cur)
 		env_run(cur);
 	if (cur && cur->status == ENV_RUNNING && upcall_epilogue(cur)) {
@@ -280,9 +296,7 @@ sched_tick(void)
 		timer_oneshot_us(SLICE_GRACE_US);
 		env_run(cur);
 	}
-	if (next)
-		env_run(next);
-	sched_halt();
+	run_pick(false);
 }
 
 /* The current env yields inside its epilogue: its grace is over. */
@@ -302,7 +316,7 @@ sched_epilogue_done(struct env *e)
  * c's env leaves the CPU for another reason than its epilogue's yield or
  * overrun (it blocked or died, or an IPI rescheduled): a grace still
  * running is cancelled, so that its short tick neither cuts the next
- * env's slot nor charges it an overrun. Called with the big lock held.
+ * env's slot nor charges it an overrun. c is this CPU.
  */
 void
 sched_grace_cancel(struct cpu *c)
@@ -315,9 +329,25 @@ sched_grace_cancel(struct cpu *c)
 	timer_start_this_cpu();
 }
 
+/* Directed yield: run to now on this CPU if it can run here, with the
+ * rest of the slice; false if it cannot (the caller yields normally). */
+bool
+sched_claim_for_yield(struct env *to)
+{
+	struct cpu *c = this_cpu();
+	bool ok;
+
+	sched_lock_take();
+	ok = to != c->env && claimable(to, c);
+	if (ok)
+		sched_claim_locked(to, c);
+	sched_lock_drop();
+	return ok;
+}
+
 /* The reschedule IPI only makes its CPU enter the kernel: trap() then
  * runs the scheduler (a dying env is finished, an idle CPU looks for
- * work). */
+ * work, an audit parks it). */
 static void
 resched_ipi(struct trapframe *tf)
 {
@@ -334,7 +364,6 @@ sched_init(void)
 void
 sched_start(void)
 {
-	lock_kernel();
 	sched_yield();
 }
 
@@ -343,7 +372,7 @@ sched_start(void)
  * it starts at once -- an idle AP has no tick (sched_halt) and would
  * otherwise not look. A CPU kicked and not yet awake is not kicked
  * twice: the next env goes to another. With no idle CPU in its affinity
- * the busy ones find e at their next tick.
+ * the busy ones find e at their next tick. sched_lock held.
  */
 void
 sched_kick_idle(struct env *e)
@@ -366,15 +395,17 @@ sched_kick_idle(struct env *e)
  * is added to its exported idle cycles. An AP restarts
  * its tick, stopped in sched_halt, and moves its slot on by the slots
  * that passed while it slept, so that owned slots keep their place in
- * time. Runs before the big lock; touches only this CPU's state.
+ * time.
  */
 void
 sched_idle_exit(struct cpu *c)
 {
 	uint64_t slot_tsc = tsc_hz / TIMER_HZ;
 
+	sched_lock_take();
 	c->sched_idle = false;
 	c->kicked = false;
+	sched_lock_drop();
 	if (c->id < NCPU_EXPORT)
 		cpu_ex[c->id].idle_cycles += rdtsc() - c->idle_tsc;
 	if (!c->tickless)
@@ -385,24 +416,27 @@ sched_idle_exit(struct cpu *c)
 	timer_start_this_cpu();
 }
 
+/* The current env is about to block in cgetc (sched_lock held): counted,
+ * so that input wakes it. */
 void
-sched_console_wait(void)
+sched_console_wait_locked(void)
 {
 	console_waiters++;
 }
 
-/* Input arrived: wake the envs blocked in a console read. */
+/* Input arrived: wake the envs blocked in a console read (each restarts
+ * its call, sys_cgetc). */
 void
 sched_wakeup_console(void)
 {
-	if (!console_waiters)
+	if (!__atomic_load_n(&console_waiters, __ATOMIC_RELAXED))
 		return;
+	sched_lock_take();
 	console_waiters = 0;
 	for (int i = 0; i < NENV; i++)
-		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_CONSOLE) {
-			/* tf.rax stays SYS_cgetc: the call restarts (sys_cgetc) */
-			env_set_status(&envs[i], ENV_RUNNABLE, WAIT_NONE);
-		}
+		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_CONSOLE)
+			env_set_status_locked(&envs[i], ENV_RUNNABLE, WAIT_NONE);
+	sched_lock_drop();
 }
 
 /* --- the audit (kern/audit.h) --- */
@@ -456,8 +490,8 @@ audit_runq_members(int len)
 
 /* CPUs and running envs: a running env is the env of exactly one CPU,
  * and its export names that CPU; every other env's names none; each
- * CPU's export names the env it runs. Other CPUs are in user mode,
- * halted or waiting for the big lock, so their env is settled. */
+ * CPU's export names the env it runs, which alone it claims. Other CPUs
+ * are parked where they hold no lock and claim only their env. */
 static int
 audit_cpus(void)
 {
@@ -489,6 +523,9 @@ audit_cpus(void)
 		if (e->status != ENV_RUNNING && e->status != ENV_FREE && e->ex->cpu != -1)
 			n += audit_report("env [%08x]: %s but exported on cpu %d", e->id,
 					  env_status_name(e->status), e->ex->cpu);
+		if (e->status == ENV_RUNNING ? e->oncpu != e->ex->cpu : e->oncpu != -1)
+			n += audit_report("env [%08x]: %s but claimed by cpu %d", e->id,
+					  env_status_name(e->status), e->oncpu);
 	}
 	return n;
 }
@@ -496,7 +533,7 @@ audit_cpus(void)
 /*
  * The scheduler's state: the run queue holds exactly the runnable envs
  * with consistent links, and CPUs and running envs agree. Returns the
- * problems found. Big kernel lock held.
+ * problems found. Every other CPU is parked (kern/audit.c).
  */
 int
 sched_audit(void)

@@ -40,11 +40,13 @@ slice_owner_here(struct cpu *c)
 void
 slice_release_all(struct env *e)
 {
+	sched_lock_take();
 	for (int c = 0; c < ncpu && c < NCPU_EXPORT; c++)
 		for (int s = 0; s < SLICE_SLOTS; s++)
 			if (cpu_ex[c].slot_owner[s] == e->id)
 				cpu_ex[c].slot_owner[s] = 0;
 	e->ex->slots_owned = 0;
+	sched_lock_drop();
 }
 
 static int
@@ -67,16 +69,21 @@ sys_slice_acquire(struct env *cur, const uint64_t *a)
 
 	if ((r = check_cpu_slot(a[1], a[2])) < 0)
 		return r;
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
+	sched_lock_take();
 	owner = &cpu_ex[a[1]].slot_owner[a[2]];
-	if (*owner == e->id)
-		return 0;
-	if (*owner)
-		return -E_BUSY;
-	*owner = e->id;
-	e->ex->slots_owned++;
-	return 0;
+	if (*owner == e->id) {
+		r = 0;
+	} else if (*owner) {
+		r = -E_BUSY;
+	} else {
+		*owner = e->id;
+		e->ex->slots_owned++;
+	}
+	sched_lock_drop();
+	env_unlock(e);
+	return r;
 }
 
 /* Frees slot a[1] of CPU a[0]; only its owner or an ancestor of the owner
@@ -85,19 +92,26 @@ int64_t
 sys_slice_release(struct env *cur, const uint64_t *a)
 {
 	struct env *owner;
-	envid_t *slot;
+	envid_t *slot, id;
 	int r;
 
 	if ((r = check_cpu_slot(a[0], a[1])) < 0)
 		return r;
 	slot = &cpu_ex[a[0]].slot_owner[a[1]];
-	if (!*slot)
-		return -E_NOT_FOUND;
-	if (envid2env(*slot, &owner, true) < 0)
-		return -E_PERM;
-	*slot = 0;
-	owner->ex->slots_owned--;
-	return 0;
+	envtab_lock();		/* the owner's ancestry, and it stays live */
+	id = *slot;
+	if (!id)
+		r = -E_NOT_FOUND;
+	else if (envid2env(id, &owner, true) < 0)
+		r = -E_PERM;
+	sched_lock_take();
+	if (r == 0 && *slot == id) {
+		*slot = 0;
+		owner->ex->slots_owned--;
+	}
+	sched_lock_drop();
+	envtab_unlock();
+	return r;
 }
 
 /* Restricts env a[0] to the CPUs in mask a[1]; the mask must name at
@@ -114,11 +128,14 @@ sys_env_set_affinity(struct env *cur, const uint64_t *a)
 			online |= 1ULL << i;
 	if (!(mask & online))
 		return -E_INVAL;
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
+	sched_lock_take();
 	e->ex->affinity = mask;
 	if (e->status == ENV_RUNNABLE)
 		sched_kick_idle(e);	/* an idle CPU it may now run on has no tick */
+	sched_lock_drop();
+	env_unlock(e);
 	return 0;
 }
 
@@ -127,8 +144,8 @@ sys_env_set_affinity(struct env *cur, const uint64_t *a)
  * CPU, and each env's slots_owned counts the slots it owns on all CPUs.
  * The vectors have no private copy: cpu_ex[].slot_owner is the state the
  * scheduler reads. (slot_now is not compared with the CPU's slot: an idle
- * CPU moves both in sched_idle_exit before it takes the big lock.)
- * Returns the problems found. Big kernel lock held.
+ * CPU moves both in sched_idle_exit, outside any lock.)
+ * Returns the problems found. Other CPUs parked (kern/audit.c).
  */
 int
 slice_audit(void)

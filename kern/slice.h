@@ -1,7 +1,7 @@
 /*
  * Time slices as an exposed resource: each CPU's vector of SLICE_SLOTS
  * slots (kern/abi/env.h), owned by envs or shared, exported read-only in
- * cpu_export.slot_owner. Under the big kernel lock.
+ * cpu_export.slot_owner. Under the scheduler's lock (kern/sched.c).
  */
 #ifndef CHITIN_KERN_SLICE_H
 #define CHITIN_KERN_SLICE_H

@@ -780,9 +780,10 @@ sys_env_set_principal(struct env *cur, const uint64_t *a)
 
 	if (cur->ex->principal != 0)
 		return -E_PERM;
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
-	e->ex->principal = (uint32_t)a[1];
+	e->ex->principal = (uint32_t)a[1];	/* under its lock: NIC reads it so */
+	env_unlock(e);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * System calls on environments. An env may act on itself and its
- * descendants only (envid2env(..., true)).
+ * descendants only (env_get(..., true)), with the target's lock held.
  */
 #include "syscall.h"
 #include "env.h"
@@ -42,33 +42,31 @@ sys_env_set_status(struct env *cur, const uint64_t *a)
 
 	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
 		return -E_INVAL;
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
-	if (e == cur || e->ex->wait != WAIT_NONE || e->status == ENV_RUNNING)
-		return -E_BUSY;		/* only a stopped or ready other env */
-	env_set_status(e, (uint32_t)status, WAIT_NONE);
-	return 0;
+	r = -E_BUSY;		/* only a stopped or ready other env */
+	sched_lock_take();
+	if (e != cur && e->ex->wait == WAIT_NONE && e->status != ENV_RUNNING) {
+		env_set_status_locked(e, (uint32_t)status, WAIT_NONE);
+		r = 0;
+	}
+	sched_lock_drop();
+	env_unlock(e);
+	return r;
 }
 
 int64_t
 sys_env_destroy(struct env *cur, const uint64_t *a)
 {
-	struct env *e;
-	int r;
-
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
-		return r;
-	env_destroy_tree(e, -1);
-	if (e == cur)
-		sched_yield();
-	return 0;
+	/* the dispatcher leaves a caller that destroyed itself */
+	return env_destroy_id((envid_t)a[0]);
 }
 
 int64_t
 sys_env_exit(struct env *cur, const uint64_t *a)
 {
 	env_destroy(cur, (int)a[0]);
-	sched_yield();
+	return 0;	/* the dispatcher finds no env here and moves on */
 }
 
 /* Upcall entries and stacks must be user addresses; the stack top 16-byte
@@ -84,28 +82,27 @@ sys_env_set_upcall(struct env *cur, const uint64_t *a)
 		return -E_INVAL;
 	if (entry >= UTOP || stack > UTOP || (stack & 15) || (entry && stack < PGSIZE))
 		return -E_INVAL;
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
 	e->upcall_entry[kind] = entry;
 	e->upcall_stack[kind] = stack;
+	env_unlock(e);
 	return 0;
 }
 
-/* Sets all registers of a stopped descendant (spawn uses it to start a
- * program). rip and rsp must be user addresses; rflags is sanitized. */
-int64_t
-sys_env_set_regs(struct env *cur, const uint64_t *a)
+/* A stopped or ready env's registers are its ancestor's to set; not
+ * those of one blocked in a call (whoever wakes it writes them) or
+ * running. Under the scheduler's lock, so that no CPU takes it to run
+ * with half of them written. */
+static int
+env_set_regs_locked(struct env *cur, struct env *e, const struct user_regs *rp, int copied)
 {
-	struct env *e;
-	struct user_regs regs;
-	int r;
+	struct user_regs regs = *rp;
 
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
-		return r;
-	if (e == cur || e->status == ENV_RUNNING)
+	if (e == cur || e->status == ENV_RUNNING || e->ex->wait != WAIT_NONE)
 		return -E_BUSY;
-	if ((r = copy_from_user(cur, &regs, a[1], sizeof(regs))) < 0)
-		return r;
+	if (copied < 0)
+		return copied;
 	if (regs.rip >= UTOP || regs.rsp > UTOP)
 		return -E_INVAL;
 	memcpy(&e->tf, &regs, offsetof(struct user_regs, rip));
@@ -118,19 +115,84 @@ sys_env_set_regs(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
+/* Sets all registers of a stopped descendant (spawn uses it to start a
+ * program). rip and rsp must be user addresses; rflags is sanitized. */
+int64_t
+sys_env_set_regs(struct env *cur, const uint64_t *a)
+{
+	struct env *e;
+	struct user_regs regs;
+	int r, copied;
+
+	env_lock(cur);
+	copied = copy_from_user(cur, &regs, a[1], sizeof(regs));
+	env_unlock(cur);
+	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
+		return r;
+	sched_lock_take();
+	r = env_set_regs_locked(cur, e, &regs, copied);
+	sched_lock_drop();
+	env_unlock(e);
+	return r;
+}
+
 int64_t
 sys_env_set_name(struct env *cur, const uint64_t *a)
 {
-	struct env *e;
+	struct env *e, *self;
 	char name[ENV_NAME_MAX];
 	int r;
 
-	if ((r = envid2env((envid_t)a[0], &e, true)) < 0)
+	if ((r = env_get_two(0, (envid_t)a[0], &self, &e, true)) < 0)
 		return r;
-	if ((r = copy_str_from_user(cur, name, a[1], sizeof(name))) < 0)
-		return r;
-	env_set_name(e, name);
-	return 0;
+	if ((r = copy_str_from_user(cur, name, a[1], sizeof(name))) == 0)
+		env_set_name(e, name);
+	env_unlock_two(cur, e);
+	return r;
+}
+
+/* A child of cur that env_wait may reap now (a zombie), or NULL; *any
+ * says whether cur has such a child at all. envtab held. */
+static struct env *
+wait_find(struct env *cur, envid_t want, bool *any)
+{
+	*any = false;
+	for (int i = 0; i < NENV; i++) {
+		struct env *c = &envs[i];
+		if (c->parent != cur || c->status == ENV_FREE || (want && c->id != want))
+			continue;
+		*any = true;
+		if (c->status == ENV_ZOMBIE)
+			return c;
+	}
+	return NULL;
+}
+
+/* sys_env_wait with envtab and cur's lock held: a child ends (and looks
+ * for a waiting parent, env_reap_by_waiting_parent) under envtab too, so
+ * it either is a zombie here or finds cur blocked. *reap gets the zombie
+ * to free once cur's lock is dropped. */
+static int64_t
+wait_locked(struct env *cur, envid_t want, uintptr_t status_va, struct env **reap)
+{
+	struct env *c;
+	bool any;
+	int32_t status;
+
+	if (status_va && uvm_check_user(cur, status_va, sizeof(int32_t), true) < 0)
+		return -E_FAULT;
+	if ((c = wait_find(cur, want, &any)) != NULL) {
+		status = c->ex->exit_status;
+		if (status_va && copy_to_user(cur, status_va, &status, sizeof(status)) < 0)
+			return -E_FAULT;
+		*reap = c;
+		return c->id;
+	}
+	if (!any)
+		return -E_CHILD;
+	cur->wait_child = want;
+	cur->wait_status_va = status_va;
+	return syscall_block(cur, WAIT_CHILD);
 }
 
 /* Reaps an exited child (a[0], or any with 0), blocking until one exits;
@@ -139,30 +201,15 @@ sys_env_set_name(struct env *cur, const uint64_t *a)
 int64_t
 sys_env_wait(struct env *cur, const uint64_t *a)
 {
-	envid_t want = (envid_t)a[0];
-	uintptr_t status_va = a[1];
-	bool any = false;
-	int32_t status;
+	struct env *reap = NULL;
+	int64_t r;
 
-	if (status_va && uvm_check_user(cur, status_va, sizeof(int32_t), true) < 0)
-		return -E_FAULT;
-	for (int i = 0; i < NENV; i++) {
-		struct env *c = &envs[i];
-		if (c->parent != cur || c->status == ENV_FREE || (want && c->id != want))
-			continue;
-		any = true;
-		if (c->status != ENV_ZOMBIE)
-			continue;
-		status = c->ex->exit_status;
-		if (status_va && copy_to_user(cur, status_va, &status, sizeof(status)) < 0)
-			return -E_FAULT;
-		envid_t id = c->id;
-		env_free_zombie(c);
-		return id;
-	}
-	if (!any)
-		return -E_CHILD;
-	cur->wait_child = want;
-	cur->wait_status_va = status_va;
-	return syscall_block(cur, WAIT_CHILD);
+	envtab_lock();
+	env_lock(cur);
+	r = wait_locked(cur, (envid_t)a[0], a[1], &reap);
+	env_unlock(cur);
+	if (reap)
+		env_free_zombie(reap);
+	envtab_unlock();
+	return r;
 }

@@ -21,18 +21,11 @@ page_take_specific(ppn_t ppn)
 }
 
 static int
-mem_alloc(struct env *cur, envid_t id, uintptr_t va, uint64_t perm, ppn_t ppn)
+mem_alloc_locked(struct env *e, uintptr_t va, uint64_t perm, ppn_t ppn)
 {
-	struct env *e;
 	struct page *pg;
 	int r;
 
-	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0)
-		return r;
-	if (ppn != PPN_ANY && ppn >= npages)
-		return -E_RANGE;
-	if ((r = envid2env(id, &e, true)) < 0)
-		return r;
 	pg = ppn == PPN_ANY ? uvm_page_alloc_for(e) : page_take_specific(ppn);
 	if (!pg)
 		return ppn == PPN_ANY ? -E_NO_MEM : -E_BUSY;
@@ -42,7 +35,24 @@ mem_alloc(struct env *cur, envid_t id, uintptr_t va, uint64_t perm, ppn_t ppn)
 		uvm_discard_unmapped(pg);
 		return r;
 	}
-	return (int64_t)page2ppn(pg);
+	return (int)page2ppn(pg);
+}
+
+static int
+mem_alloc(struct env *cur, envid_t id, uintptr_t va, uint64_t perm, ppn_t ppn)
+{
+	struct env *e;
+	int r;
+
+	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0)
+		return r;
+	if (ppn != PPN_ANY && ppn >= npages)
+		return -E_RANGE;
+	if ((r = env_get(id, &e, true)) < 0)
+		return r;
+	r = mem_alloc_locked(e, va, perm, ppn);
+	env_unlock(e);
+	return r;
 }
 
 static int
@@ -57,13 +67,16 @@ mem_map(struct env *cur, envid_t src_id, uintptr_t src_va, envid_t dst_id,
 	if ((r = uvm_check_va(src_va)) < 0 || (r = uvm_check_va(dst_va)) < 0 ||
 	    (r = uvm_check_perm(perm)) < 0)
 		return r;
-	if ((r = envid2env(src_id, &src, true)) < 0 || (r = envid2env(dst_id, &dst, true)) < 0)
+	if ((r = env_get_two(src_id, dst_id, &src, &dst, true)) < 0)
 		return r;
 	if (!(pg = uvm_lookup(src, src_va, &pte)))
-		return -E_NOT_MAPPED;
-	if ((perm & PERM_W) && !(pte & PTE_W))
-		return -E_PERM;		/* no upgrading a read-only mapping */
-	return uvm_insert(dst, pg, dst_va, perm);
+		r = -E_NOT_MAPPED;
+	else if ((perm & PERM_W) && !(pte & PTE_W))
+		r = -E_PERM;		/* no upgrading a read-only mapping */
+	else
+		r = uvm_insert(dst, pg, dst_va, perm);
+	env_unlock_two(src, dst);
+	return r;
 }
 
 static int
@@ -72,9 +85,38 @@ mem_unmap(struct env *cur, envid_t id, uintptr_t va)
 	struct env *e;
 	int r;
 
-	if ((r = uvm_check_va(va)) < 0 || (r = envid2env(id, &e, true)) < 0)
+	if ((r = uvm_check_va(va)) < 0 || (r = env_get(id, &e, true)) < 0)
 		return r;
 	uvm_remove(e, va);
+	env_unlock(e);
+	return 0;
+}
+
+/* May the caller make the page at *ptep writable? Only if it owns it or
+ * owns an ancestor of its owner. envtab held (the owner's ancestry). */
+static bool
+may_write_page(uint64_t pte)
+{
+	envid_t owner_id = page_ex[(pte & PTE_ADDR_MASK) >> PGSHIFT].owner;
+	struct env *owner;
+
+	if (envid2env(owner_id, &owner, true) < 0)
+		return false;
+	/* a registry page is writable only as its block's mode says */
+	return !(pa2page(pte & PTE_ADDR_MASK)->flags & PAGE_REGISTERED);
+}
+
+/* envtab and e's lock held. */
+static int
+mem_protect_locked(struct env *e, uintptr_t va, uint64_t perm)
+{
+	uint64_t *ptep = uvm_walk(e, va, false, NULL);
+
+	if (!ptep || !(*ptep & PTE_P))
+		return -E_NOT_MAPPED;
+	if ((perm & PERM_W) && !(*ptep & PTE_W) && !may_write_page(*ptep))
+		return -E_PERM;
+	uvm_set_perm(e, va, perm);
 	return 0;
 }
 
@@ -84,26 +126,19 @@ mem_unmap(struct env *cur, envid_t id, uintptr_t va)
 static int
 mem_protect(struct env *cur, envid_t id, uintptr_t va, uint64_t perm)
 {
-	struct env *e, *owner;
-	uint64_t *ptep;
+	struct env *e;
 	int r;
 
-	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0 ||
-	    (r = envid2env(id, &e, true)) < 0)
+	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0)
 		return r;
-	ptep = uvm_walk(e, va, false, NULL);
-	if (!ptep || !(*ptep & PTE_P))
-		return -E_NOT_MAPPED;
-	if ((perm & PERM_W) && !(*ptep & PTE_W)) {
-		struct page_export *x = &page_ex[(*ptep & PTE_ADDR_MASK) >> PGSHIFT];
-		if (envid2env(x->owner, &owner, true) < 0)
-			return -E_PERM;
-		/* a registry page is writable only as its block's mode says */
-		if (pa2page(*ptep & PTE_ADDR_MASK)->flags & PAGE_REGISTERED)
-			return -E_PERM;
+	envtab_lock();		/* before e's lock: the owner check needs it */
+	if ((r = envid2env(id, &e, true)) == 0) {
+		env_lock(e);
+		r = mem_protect_locked(e, va, perm);
+		env_unlock(e);
 	}
-	uvm_set_perm(e, va, perm);
-	return 0;
+	envtab_unlock();
+	return r;
 }
 
 int64_t
@@ -163,7 +198,11 @@ sys_mmap_batch(struct env *cur, const uint64_t *a)
 	if (n > MMAP_BATCH_MAX)
 		return -E_INVAL;
 	for (done = 0; done < n; done++) {
-		if (copy_from_user(cur, &op, ops + done * sizeof(op), sizeof(op)) < 0)
+		int r;
+		env_lock(cur);
+		r = copy_from_user(cur, &op, ops + done * sizeof(op), sizeof(op));
+		env_unlock(cur);
+		if (r < 0)
 			return done ? (int64_t)done : -E_FAULT;
 		if (mmap_one(cur, &op) < 0)
 			break;

@@ -41,10 +41,10 @@ syscall_trap(struct trapframe *tf)
 	uint64_t a[6], num;
 	int64_t r;
 
-	lock_kernel();
 	cur = this_cpu()->env;
 	cur->tf = *tf;
 	cur->ex->syscalls++;
+	audit_park_point();
 	if (cur->dying) {
 		env_destroy(cur, cur->ex->exit_status);
 		sched_yield();
@@ -60,6 +60,12 @@ syscall_trap(struct trapframe *tf)
 	r = num < NSYSCALLS && syscall_table[num] ? syscall_table[num](cur, a) : -E_NOSYS;
 	if (r != SYSCALL_BLOCKED)
 		cur->tf.rax = (uint64_t)r;
+	if (this_cpu()->env == cur && cur->dying && cur->status == ENV_RUNNING) {
+		/* killed by another CPU during the call (env_stop); if the
+		 * call blocked it, it ends once this CPU has left it
+		 * (env_leave), not before: a CPU may be waiting for that */
+		env_destroy(cur, cur->ex->exit_status);
+	}
 	if (this_cpu()->env == cur && cur->status == ENV_RUNNING)
 		env_run(cur);
 	sched_yield();
@@ -83,25 +89,28 @@ sys_cputs(struct env *cur, const uint64_t *a)
 
 	if (len > UTOP)
 		return -E_INVAL;
-	if (uvm_check_user(cur, buf, len, false) < 0)
+	env_lock(cur);		/* an ancestor may change its mappings */
+	if (uvm_check_user(cur, buf, len, false) < 0) {
+		env_unlock(cur);
 		return -E_FAULT;	/* all of it, before printing any */
+	}
 	cons_lock();
 	while (done < len) {
 		size_t n = MIN(len - done, sizeof(chunk));
-		if (copy_from_user(cur, chunk, buf + done, n) < 0) {
-			cons_unlock();
-			return -E_FAULT;
-		}
+		copy_from_user(cur, chunk, buf + done, n);	/* checked above */
 		for (size_t i = 0; i < n; i++)
 			cons_putc(chunk[i]);
 		done += n;
 	}
 	cons_unlock();
+	env_unlock(cur);
 	return (int64_t)len;
 }
 
 /* With block set and no input, the env sleeps and the call restarts when
- * a character arrives (rip moved back over the 2-byte syscall). */
+ * a character arrives (rip moved back over the 2-byte syscall). It is
+ * counted as a waiter before it looks once more, so that a character
+ * arriving in between either is seen or wakes it. */
 int64_t
 sys_cgetc(struct env *cur, const uint64_t *a)
 {
@@ -114,8 +123,13 @@ sys_cgetc(struct env *cur, const uint64_t *a)
 	cur->tf.rip -= 2;
 	cur->tf.rax = SYS_cgetc;
 	cur->tf.vector = 0;
-	sched_console_wait();
-	return syscall_block(cur, WAIT_CONSOLE);
+	sched_lock_take();
+	sched_console_wait_locked();
+	env_set_status_locked(cur, ENV_NOT_RUNNABLE, WAIT_CONSOLE);
+	sched_lock_drop();
+	if (cons_has_input())
+		env_wake_restart(cur, WAIT_CONSOLE);
+	return SYSCALL_BLOCKED;
 }
 
 int64_t
@@ -140,14 +154,17 @@ int64_t
 sys_yield_to(struct env *cur, const uint64_t *a)
 {
 	struct env *to;
-	int r = envid2env((envid_t)a[0], &to, false);
+	int r = env_get((envid_t)a[0], &to, false);
+	bool claimed;
 
 	if (r < 0)
 		return r;
+	claimed = sched_claim_for_yield(to);
+	env_unlock(to);
 	cur->tf.rax = 0;
 	if (cur->in_epilogue)
 		sched_epilogue_done(cur);
-	if (to != cur && to->status == ENV_RUNNABLE && sched_may_run_on(to, this_cpu()))
+	if (claimed)
 		env_run(to);
 	sched_yield();
 }

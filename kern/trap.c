@@ -18,6 +18,7 @@
 #include "sched.h"
 #include "upcall.h"
 #include "revoke.h"
+#include "audit.h"
 
 static_assert(__builtin_offsetof(struct cpu, catch) == CPU_CATCH_OFFSET,
 	      "trapentry.S knows where struct cpu keeps catch");
@@ -219,9 +220,9 @@ trap_interrupt(struct trapframe *tf)
 }
 
 /*
- * After a trap from user mode or from the idle loop, with the big kernel
- * lock held: finish an env marked dying, then resume the current env or
- * pick another. A timer tick preempts; so does a reschedule IPI.
+ * After a trap from user mode or from the idle loop, holding no lock:
+ * finish an env marked dying, then resume the current env or pick
+ * another. A timer tick preempts; so does a reschedule IPI.
  */
 static void
 trap_resume(const struct trapframe *tf)
@@ -278,7 +279,7 @@ trap(struct trapframe *tf)
 	}
 	if (was_idle)
 		sched_idle_exit(c);
-	lock_kernel();
+	audit_park_point();
 	if (from_user) {
 		c->env->tf = *tf;
 		tf = &c->env->tf;

@@ -82,24 +82,34 @@ upcall_enter(struct env *e, int kind, struct trapframe *tf, uintptr_t frame,
 	return true;
 }
 
-void
-upcall_exception(struct env *e, struct trapframe *tf)
+/* Why e cannot take its exception upcall, or NULL when it took it. Under
+ * e's lock: an ancestor may change its registration or its stack. */
+static const char *
+exception_enter(struct env *e, struct trapframe *tf)
 {
 	uintptr_t frame;
 
-	e->ex->faults++;
-	if (!e->upcall_entry[UPCALL_EXCEPTION]) {
-		kill_for_fault(e, tf, "exception with no handler");
-		return;
-	}
-	frame = frame_address(e, UPCALL_EXCEPTION, tf);
-	if (!frame) {
-		kill_for_fault(e, tf, "exception stack overflow");
-		return;
-	}
+	if (!e->upcall_entry[UPCALL_EXCEPTION])
+		return "exception with no handler";
+	if (!(frame = frame_address(e, UPCALL_EXCEPTION, tf)))
+		return "exception stack overflow";
 	if (!upcall_enter(e, UPCALL_EXCEPTION, tf, frame, tf->vector, tf->err,
 			  tf->vector == T_PF ? rcr2() : 0))
-		kill_for_fault(e, tf, "exception stack not mapped writable");
+		return "exception stack not mapped writable";
+	return NULL;
+}
+
+void
+upcall_exception(struct env *e, struct trapframe *tf)
+{
+	const char *why;
+
+	e->ex->faults++;
+	env_lock(e);
+	why = exception_enter(e, tf);
+	env_unlock(e);
+	if (why)
+		kill_for_fault(e, tf, why);	/* no lock held: it ends e */
 }
 
 /*
@@ -108,8 +118,8 @@ upcall_exception(struct env *e, struct trapframe *tf)
  * stack (still finishing the last one) or its stack is unusable: then it
  * is simply preempted. Returns true when the upcall was entered.
  */
-bool
-upcall_epilogue(struct env *e)
+static bool
+epilogue_enter(struct env *e)
 {
 	struct trapframe *tf = &e->tf;
 	uintptr_t top = e->upcall_stack[UPCALL_EPILOGUE], frame;
@@ -126,6 +136,17 @@ upcall_epilogue(struct env *e)
 	return true;
 }
 
+bool
+upcall_epilogue(struct env *e)
+{
+	bool entered;
+
+	env_lock(e);
+	entered = epilogue_enter(e);
+	env_unlock(e);
+	return entered;
+}
+
 /*
  * e is about to return to user mode with a revocation request it has not
  * been told of (kern/revoke.c): enter its revoke upcall, on the stack it
@@ -138,11 +159,11 @@ upcall_revoke(struct env *e)
 {
 	uintptr_t frame;
 
+	env_lock(e);
 	e->revoke_notify = false;
-	if (!e->upcall_entry[UPCALL_REVOKE] || e->dying)
-		return;
-	if (!(frame = frame_address(e, UPCALL_REVOKE, &e->tf)))
-		return;
-	upcall_enter(e, UPCALL_REVOKE, &e->tf, frame, UPCALL_VECTOR_REVOKE,
-		     e->revoke_start - e->ex->revoke_target, e->ex->revoke_deadline);
+	if (e->upcall_entry[UPCALL_REVOKE] && !e->dying &&
+	    (frame = frame_address(e, UPCALL_REVOKE, &e->tf)) != 0)
+		upcall_enter(e, UPCALL_REVOKE, &e->tf, frame, UPCALL_VECTOR_REVOKE,
+			     e->revoke_start - e->ex->revoke_target, e->ex->revoke_deadline);
+	env_unlock(e);
 }
