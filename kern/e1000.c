@@ -7,8 +7,10 @@
  *
  * The driver owns the registers and the two descriptor rings and nothing
  * else: receive pages and frames in flight belong to kern/nic.c, which
- * calls these operations under the big kernel lock; e1000_irq_ack alone
- * runs in the interrupt handler.
+ * calls these operations under its nic_lock, the lock of this driver's
+ * state too; e1000_irq_ack alone runs in the interrupt handler, with no
+ * lock: it reads (and so clears) only ICR, which after bring-up no other
+ * path reads.
  */
 #include "nic.h"
 #include "pci.h"

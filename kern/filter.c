@@ -21,7 +21,8 @@
  * A new filter is merged into the tree; a removal rebuilds the tree from
  * the filter table (both are rare, classifying is the fast path), which
  * also gives back the nodes of removed filters. Everything here runs
- * under the big kernel lock.
+ * under kern/nic.c's nic_lock (the slots, the pools, the roots and the
+ * export), except filter_audit.
  */
 #include "filter.h"
 #include "string.h"
@@ -546,8 +547,8 @@ audit_slot(int id)
  * The filter table and the merged trees: each installed filter is sane,
  * exported as it is and reachable in its NIC's tree; a free slot is
  * exported free; the trees hold no other leaves. (Which channel a filter
- * belongs to is checked by nic_audit.) Returns the problems found. Big
- * kernel lock held.
+ * belongs to is checked by nic_audit.) Returns the problems found. Reads
+ * without nic_lock: every other CPU is parked outside any lock.
  */
 int
 filter_audit(void)

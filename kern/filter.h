@@ -4,7 +4,8 @@
  * probe per atom on the path of the filters that share its fields,
  * whatever the number of filters.
  *
- * Everything here runs under the big kernel lock.
+ * Everything here runs under kern/nic.c's nic_lock, but filter_audit,
+ * which runs with every other CPU parked (kern/audit.h).
  */
 #ifndef CHITIN_KERN_FILTER_H
 #define CHITIN_KERN_FILTER_H

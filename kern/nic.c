@@ -25,8 +25,23 @@
  * fast paths then use them through the direct map. Pins keep a page
  * alive when its owner unmaps it or dies; the last unpin frees it.
  *
- * Locking: all under the big kernel lock, except nic_intr, which only
- * acknowledges the device and marks it pending for nic_softirq.
+ * Locking. nic_lock (LOCK_RANK_NIC) guards everything in this file and
+ * in kern/filter.c: the channels and their waiter records and deadlines,
+ * timed_waiters, the filters and trees, the devices (struct nic, their
+ * rings and driver state, the export) and the static tx frame. The
+ * system calls and nic_softirq take it first, through nic_call and
+ * nic_softirq. Work inside a channel owner's address space -- looking up
+ * and pinning the pages it names (chan_tx, chan_take_bufs, the open of a
+ * channel), reading its filter (filter_add), a page flip (deliver) --
+ * also holds env_lock(c->owner), taken after nic_lock around that work
+ * only, so this file never holds two env locks: a kick by one env that
+ * polls the device (and so delivers to others) drops its own lock first.
+ * Pins and page_ex go through kern/uvm.c (page_lock inside); a pinned
+ * page is used through the direct map under nic_lock alone. A waiter
+ * record (c->waiter) is set with its env blocked and cleared with it
+ * woken (env_wake), both under nic_lock, so a record names exactly a
+ * blocked owner. nic_intr takes no lock: it acknowledges the device and
+ * sets the atomic n->pending for nic_softirq.
  */
 #include "nic.h"
 #include "filter.h"
@@ -57,6 +72,7 @@ struct chan_buf {
 	uintptr_t va;			/* where the owner mapped it */
 };
 
+/* A channel: every field under nic_lock. */
 struct chan {
 	bool open;
 	uint16_t gen;			/* bumped at close: stale tx completions */
@@ -87,11 +103,15 @@ struct chan {
 };
 
 struct nic nics[NIC_MAX];
-int nnics;
+int nnics;				/* written under nic_lock at boot */
 
+static struct spinlock nic_lock = SPINLOCK_INIT("nic", LOCK_RANK_NIC);
+/* under nic_lock: */
 static struct nic_exports *nic_ex;
 static struct chan chans[NIC_CHAN_MAX];
 static int timed_waiters;		/* waiters with a deadline */
+static uint64_t wait_next = UINT64_MAX;	/* TSC: no deadline before it; read
+					 * unlocked (a hint) by nic_softirq */
 
 static uint32_t
 load_be32(const uint8_t *p)
@@ -101,30 +121,23 @@ load_be32(const uint8_t *p)
 
 /* --- pages --- */
 
+/* One binding more holds pg; false when it has PIN_MAX. */
 static bool
 page_pin(struct page *pg)
 {
-	struct page_export *x = page2ex(pg);
-
-	if (x->pins >= PIN_MAX)
-		return false;
-	x->pins++;
-	return true;
+	return uvm_page_pin(pg, PIN_MAX);
 }
 
 /* One binding fewer; a page neither mapped nor pinned is freed. */
 static void
 page_unpin(struct page *pg)
 {
-	struct page_export *x = page2ex(pg);
-
-	assert(x->pins > 0);
-	if (--x->pins == 0 && x->maps == 0)
-		uvm_discard_unmapped(pg);
+	uvm_page_unpin(pg);
 }
 
 /* The page e maps at page-aligned va if e owns it and may write it (or
- * only read it, with !write); -E_FAULT or -E_PERM otherwise. */
+ * only read it, with !write); -E_FAULT or -E_PERM otherwise. e's lock
+ * held: its page tables, and the owner and kind of a page it maps. */
 static int
 owned_page(struct env *e, uintptr_t va, bool write, struct page **out)
 {
@@ -152,44 +165,70 @@ is_ring_page(struct page *pg)
 
 /* --- waking --- */
 
-static void
-chan_wake(struct chan *c)
+/* Clears c's waiter record; the waiter it named, or NULL. nic_lock held. */
+static struct env *
+chan_unwait(struct chan *c)
 {
 	struct env *e = c->waiter;
 
 	if (!e)
-		return;
+		return NULL;
 	c->waiter = NULL;
 	if (c->wait_deadline)
 		timed_waiters--;
+	c->wait_deadline = 0;
 	c->ex->waiting = 0;
-	c->ex->wakeups++;
-	e->tf.rax = 0;
-	env_set_status(e, ENV_RUNNABLE, WAIT_NONE);
+	return e;
 }
 
+/* c's blocked sys_nic_wait returns rax. The record and the block change
+ * together under nic_lock, so the env it named is blocked in WAIT_NIC;
+ * env_wake checks that again under the scheduler's lock all the same,
+ * and never wakes an env blocked in anything else. nic_lock held. */
+static void
+chan_wake_with(struct chan *c, uint64_t rax)
+{
+	struct env *e = chan_unwait(c);
+
+	if (e)
+		env_wake(e, WAIT_NIC, rax);
+}
+
+/* Something arrived on c: a frame or a tx completion. */
+static void
+chan_wake(struct chan *c)
+{
+	if (c->waiter)
+		c->ex->wakeups++;
+	chan_wake_with(c, 0);
+}
+
+/* The waits whose deadline passed return -E_AGAIN; wait_next becomes
+ * the earliest deadline left. nic_lock held. */
 static void
 wake_expired(void)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = rdtsc(), next = UINT64_MAX;
 
 	for (int i = 0; i < NIC_CHAN_MAX && timed_waiters; i++) {
 		struct chan *c = &chans[i];
-		if (c->waiter && c->wait_deadline && now >= c->wait_deadline) {
-			c->waiter->tf.rax = (uint64_t)-E_AGAIN;
-			c->wait_deadline = 0;
-			timed_waiters--;
-			c->ex->waiting = 0;
-			env_set_status(c->waiter, ENV_RUNNABLE, WAIT_NONE);
-			c->waiter = NULL;
-		}
+		if (!c->waiter || !c->wait_deadline)
+			continue;
+		if (now >= c->wait_deadline)
+			chan_wake_with(c, (uint64_t)-E_AGAIN);
+		else
+			next = MIN(next, c->wait_deadline);
 	}
+	__atomic_store_n(&wait_next, next, __ATOMIC_RELAXED);
 }
 
 /* --- receive --- */
 
 /* Whether b may be flipped out: only this binding holds it, only the
- * owner maps it, once, writable, still at b->va. Else we copy. */
+ * owner maps it, once, writable, still at b->va. Else we copy. The
+ * owner's lock held: no one maps or pins the page anew meanwhile (both
+ * start from a lookup in the owner's space; the NIC's own pins are under
+ * nic_lock). */
 static bool
 flip_ok(struct chan *c, const struct chan_buf *b, uint64_t *pte)
 {
@@ -214,15 +253,29 @@ flip(struct chan *c, struct chan_buf *b, struct page *pg, size_t len, uint64_t p
 		uvm_page_disown(pg);	/* cannot happen: the PTE exists */
 		return NULL;
 	}
-	page2ex(b->pg)->pins--;
-	uvm_page_disown(b->pg);
+	uvm_page_unpin_disown(b->pg);
 	return b->pg;
+}
+
+/* flip under the owner's lock, if flip_ok; NULL when we must copy. */
+static struct page *
+flip_locked(struct chan *c, struct chan_buf *b, struct page *pg, size_t len)
+{
+	struct page *back = NULL;
+	uint64_t pte;
+
+	env_lock(c->owner);
+	if (flip_ok(c, b, &pte))
+		back = flip(c, b, pg, len, pte);
+	env_unlock(c->owner);
+	return back;
 }
 
 /*
  * Delivers frame (len bytes in the device's page pg) to c, tagged with
  * filter and flags. Returns the page the device slot gets back: pg, or
- * the donated page that replaced it by a flip.
+ * the donated page that replaced it by a flip. nic_lock held, no env
+ * lock (a flip takes the owner's).
  */
 static struct page *
 deliver(struct chan *c, struct page *pg, size_t len, int filter, uint16_t flags,
@@ -231,7 +284,6 @@ deliver(struct chan *c, struct page *pg, size_t len, int filter, uint16_t flags,
 	struct chan_buf b;
 	struct page *back = pg, *flipped = NULL;
 	struct nic_rxdesc *d;
-	uint64_t pte;
 
 	if (c->rx_prod - c->rx->cons >= NIC_RXRING_SIZE) {
 		c->ex->rx_ring_full++;
@@ -243,8 +295,8 @@ deliver(struct chan *c, struct page *pg, size_t len, int filter, uint16_t flags,
 	}
 	b = c->buf[c->buf_head++ % NIC_BUFQ_SIZE];
 	c->ex->rx_bufs--;
-	if (may_flip && (c->flags & NIC_CHAN_FLIP) && flip_ok(c, &b, &pte))
-		flipped = flip(c, &b, pg, len, pte);
+	if (may_flip && (c->flags & NIC_CHAN_FLIP))
+		flipped = flip_locked(c, &b, pg, len);
 	if (flipped) {
 		back = flipped;
 		flags |= NIC_RX_FLIPPED;
@@ -401,7 +453,8 @@ source_ok(struct chan *c, const uint8_t *h, size_t hlen)
 		return false;
 	if ((h[12] << 8 | h[13]) == 0x0806 && (hlen < 28 || memcmp(h + 22, c->nic->ex->mac, 6)))
 		return false;
-	if (c->nident == 0)		/* a raw channel: the administrator's */
+	if (c->nident == 0)		/* a raw channel: the administrator's
+					 * (read under the owner's lock) */
 		return c->owner->ex->principal == 0;
 	for (int i = 0; i < c->nident && i < CHAN_IDENTS; i++)
 		if (ident_ok(&c->ident[i], h, hlen))
@@ -499,7 +552,7 @@ tx_pages(struct chan *c, const struct nic_txdesc *d, struct tx_frame *f)
 		if (is_ring_page(f->pg[f->npg]))
 			return -E_PERM;
 		if (page2ex(f->pg[f->npg])->pins >= PIN_MAX)
-			return -E_BUSY;
+			return -E_BUSY;	/* early; tx_pin's pins decide */
 	}
 	return 0;
 }
@@ -621,23 +674,29 @@ tx_post(struct chan *c, uint32_t idx, struct tx_frame *f)
 	return 0;
 }
 
-/* Takes c's new tx descriptors while the device has room. */
+/* The frame being checked: too big for the stack, one for all CPUs, so
+ * under nic_lock like the rest. */
+static struct tx_frame tx_frame;
+
+/* Takes c's new tx descriptors while the device has room. nic_lock and
+ * the owner's lock held: the checks look pages up in its address space
+ * and pin them before anyone may unmap them. */
 static void
-chan_tx(struct chan *c)
+chan_tx_take(struct chan *c)
 {
 	struct nic *n = c->nic;
 	uint32_t avail = c->tx->prod - c->tx_cons;
 	uint32_t room = NIC_TXRING_SIZE - (c->tx_cons - c->tx_done);
-	static struct tx_frame f;	/* big; the big kernel lock guards it */
+	struct tx_frame *f = &tx_frame;
 
 	if (avail > room)		/* a wild prod: take what fits */
 		avail = room;
 	for (; avail > 0; avail--) {
 		uint32_t i = c->tx_cons % NIC_TXRING_SIZE;
 		struct nic_txdesc d = c->tx->desc[i];
-		int why, r = tx_check(c, &d, &f, &why);
+		int why, r = tx_check(c, &d, f, &why);
 
-		if (r == 0 && (r = tx_post(c, c->tx_cons, &f)) == -E_AGAIN) {
+		if (r == 0 && (r = tx_post(c, c->tx_cons, f)) == -E_AGAIN) {
 			c->tx_stalled = true;
 			n->ex->tx_full++;
 			break;
@@ -651,15 +710,26 @@ chan_tx(struct chan *c)
 		} else {
 			c->tx_state[i] = TXS_INFLIGHT;
 			c->ex->tx_inflight++;
-			tx_count(c, &d, &f);
+			tx_count(c, &d, f);
 		}
 		c->tx_cons++;
 	}
+}
+
+/* Takes c's new tx descriptors; reports the rejected ones done. nic_lock
+ * held, no env lock. */
+static void
+chan_tx(struct chan *c)
+{
+	env_lock(c->owner);
+	chan_tx_take(c);
+	env_unlock(c->owner);
 	c->tx->cons = c->tx_cons;
 	tx_advance(c);
 }
 
-/* Takes the pages c's owner posted since the last time. */
+/* Takes the pages c's owner posted since the last time. nic_lock held;
+ * the owner's lock is taken around the lookups and pins. */
 static void
 chan_take_bufs(struct chan *c)
 {
@@ -667,6 +737,7 @@ chan_take_bufs(struct chan *c)
 
 	if (avail > NIC_BUFQ_SIZE)
 		avail = NIC_BUFQ_SIZE;
+	env_lock(c->owner);
 	for (; avail > 0 && c->buf_tail - c->buf_head < NIC_BUFQ_SIZE; avail--) {
 		uintptr_t va = c->bq->va[c->bq_cons++ % NIC_BUFQ_SIZE];
 		struct page *pg;
@@ -678,12 +749,15 @@ chan_take_bufs(struct chan *c)
 		c->buf[c->buf_tail++ % NIC_BUFQ_SIZE] = (struct chan_buf){ pg, va };
 		c->ex->rx_bufs++;
 	}
+	env_unlock(c->owner);
 	c->bq->cons = c->bq_cons;
 }
 
 /* --- the device side --- */
 
-/* Everything the device has for us: link, completions, frames. */
+/* Everything the device has for us: link, completions, frames. nic_lock
+ * held and no env lock: delivering and resuming stalled channels take
+ * their owners' locks one at a time. */
 static void
 nic_service(struct nic *n)
 {
@@ -694,31 +768,55 @@ nic_service(struct nic *n)
 }
 
 /* The interrupt: acknowledge every NIC on this vector; the work waits
- * for nic_softirq (no big kernel lock here). */
+ * for nic_softirq. It runs before any lock is taken and takes none: it
+ * reads only what nic_register set before routing the line, reads and
+ * clears the device's cause register (which no locked path touches), and
+ * sets the atomic pending flag. */
 static void
 nic_intr(struct trapframe *tf)
 {
-	for (int i = 0; i < nnics; i++)
+	int n = __atomic_load_n(&nnics, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n; i++)
 		if (nics[i].vector == (int)tf->vector && nics[i].ops->irq_ack(&nics[i])) {
-			nics[i].pending = true;
-			nics[i].ex->irqs++;
+			__atomic_store_n(&nics[i].pending, true, __ATOMIC_RELEASE);
+			__atomic_fetch_add(&nics[i].ex->irqs, 1, __ATOMIC_RELAXED);
 		}
 	lapic_eoi();
 }
 
-/* From trap_resume on every CPU, big kernel lock held: the work the
- * interrupt handler left, and the waits whose time is up. Cheap when
- * there is none. */
+/* Whether nic_softirq has anything to do: read without the lock, so a
+ * flag set or a waiter added meanwhile waits for the next trap (the
+ * timer's tick at the latest). wait_next may be early (a waiter woken
+ * before its time), never late. */
+static bool
+softirq_wanted(void)
+{
+	int n = __atomic_load_n(&nnics, __ATOMIC_ACQUIRE);
+
+	if (rdtsc() >= __atomic_load_n(&wait_next, __ATOMIC_RELAXED))
+		return true;
+	for (int i = 0; i < n; i++)
+		if (__atomic_load_n(&nics[i].pending, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+/* From trap_resume on every CPU, with no lock held: the work the
+ * interrupt handler left, and the waits whose time is up. Takes nic_lock
+ * only when there is some. */
 void
 nic_softirq(void)
 {
+	if (!softirq_wanted())
+		return;
+	spin_lock(&nic_lock);
 	for (int i = 0; i < nnics; i++)
-		if (nics[i].pending) {
-			nics[i].pending = false;
+		if (__atomic_exchange_n(&nics[i].pending, false, __ATOMIC_ACQ_REL))
 			nic_service(&nics[i]);
-		}
-	if (timed_waiters)
+	if (rdtsc() >= wait_next)
 		wake_expired();
+	spin_unlock(&nic_lock);
 }
 
 /* Routes PCI interrupt line irq to nic_intr on the BSP (several NICs may
@@ -740,12 +838,11 @@ nic_attach_irq(struct nic *n, int irq)
 		ioapic_route_gsi(irq, n->vector, bsp->apic_id, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW);
 }
 
-/* A driver's device joins: its export slot, its receive pages (handed to
- * the driver's ring through rx_give). NULL when NIC_MAX are registered
- * or nic_init has not run. Boot only; panics when memory runs out. */
-struct nic *
-nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
-	     const char *model, int rx_slots, uint32_t offloads)
+/* nic_register's work, under nic_lock: the APs are up by then and run
+ * nic_softirq, which must see a NIC whole or not at all. */
+static struct nic *
+nic_add(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
+	const char *model, int rx_slots, uint32_t offloads)
 {
 	struct nic *n;
 
@@ -770,7 +867,25 @@ nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
 	n->ex->link_up = ops->link_up(n);
 	n->ex->offloads = (uint16_t)offloads;
 	n->ex->present = 1;
-	nic_ex->nnic = ++nnics;
+	nic_ex->nnic = nnics + 1;
+	__atomic_store_n(&nnics, nnics + 1, __ATOMIC_RELEASE);	/* nic_intr reads it */
+	return n;
+}
+
+/* A driver's device joins: its export slot, its receive pages (handed to
+ * the driver's ring through rx_give). NULL when NIC_MAX are registered
+ * or nic_init has not run. Boot only; panics when memory runs out. */
+struct nic *
+nic_register(const struct nic_ops *ops, void *priv, const uint8_t mac[6],
+	     const char *model, int rx_slots, uint32_t offloads)
+{
+	struct nic *n;
+
+	spin_lock(&nic_lock);
+	n = nic_add(ops, priv, mac, model, rx_slots, offloads);
+	spin_unlock(&nic_lock);
+	if (!n)
+		return NULL;
 	cprintf("nic%d: %s %02x:%02x:%02x:%02x:%02x:%02x, link %s, %d rx buffers%s%s\n",
 		n->id, model, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 		n->ex->link_up ? "up" : "down", rx_slots,
@@ -797,8 +912,38 @@ nic_init(void)
 
 /* --- channels --- */
 
+/* The system calls' common frame: fn runs under nic_lock, which is
+ * dropped on every way out. fn takes cur's lock where it needs it. */
+static int64_t
+nic_call(int64_t (*fn)(struct env *, const uint64_t *), struct env *cur,
+	 const uint64_t *a)
+{
+	int64_t r;
+
+	spin_lock(&nic_lock);
+	r = fn(cur, a);
+	spin_unlock(&nic_lock);
+	return r;
+}
+
+/* The same with cur's lock too, for a call that works in cur's address
+ * space only (and never in another env's). */
+static int64_t
+nic_call_env(int64_t (*fn)(struct env *, const uint64_t *), struct env *cur,
+	     const uint64_t *a)
+{
+	int64_t r;
+
+	spin_lock(&nic_lock);
+	env_lock(cur);
+	r = fn(cur, a);
+	env_unlock(cur);
+	spin_unlock(&nic_lock);
+	return r;
+}
+
 /* The channel id a[0] of cur: *out, or -E_INVAL (no such channel) or
- * -E_PERM (another env's). */
+ * -E_PERM (another env's). nic_lock held. */
 static int
 chan_get(struct env *cur, uint64_t id, struct chan **out)
 {
@@ -838,6 +983,10 @@ chan_idents(struct chan *c)
 		}
 }
 
+/* Closes c: its filters go, its pages are unpinned. nic_lock held; no
+ * env lock needed: unpinning changes page_ex (page_lock, inside) and no
+ * page table. A waiter (only the owner waits) is gone or going: its
+ * record just goes. */
 static void
 chan_close(struct chan *c)
 {
@@ -849,11 +998,7 @@ chan_close(struct chan *c)
 		n->ex->default_chan = -1;
 	while (c->buf_head != c->buf_tail)
 		page_unpin(c->buf[c->buf_head++ % NIC_BUFQ_SIZE].pg);
-	if (c->waiter) {
-		if (c->wait_deadline)
-			timed_waiters--;
-		c->waiter = NULL;
-	}
+	chan_unwait(c);
 	/* Frames in flight keep their data pages pinned until the device
 	 * is done; the completion sees the new generation and stops there. */
 	for (int i = 0; i < NIC_CHAN_PAGES; i++)
@@ -864,17 +1009,21 @@ chan_close(struct chan *c)
 	memset(c->ex, 0, sizeof(*c->ex));
 }
 
-/* e is being destroyed (env_destroy, big kernel lock held): its channels
- * close, before its address space goes. */
+/* e is being destroyed: its channels close, before its address space
+ * goes. The caller holds the env-table lock, not e's; we take nic_lock
+ * (and no env lock: chan_close touches no page table). */
 void
 nic_env_gone(struct env *e)
 {
+	spin_lock(&nic_lock);
 	for (int i = 0; i < NIC_CHAN_MAX; i++)
 		if (chans[i].open && chans[i].owner == e)
 			chan_close(&chans[i]);
+	spin_unlock(&nic_lock);
 }
 
-/* Checks the ring pages at va for cur; fills pg[]. */
+/* Checks the ring pages at va for cur; fills pg[]. nic_lock and cur's
+ * lock held. */
 static int
 ring_pages(struct env *cur, uintptr_t va, struct page **pg)
 {
@@ -894,6 +1043,22 @@ ring_pages(struct env *cur, uintptr_t va, struct page **pg)
 	return 0;
 }
 
+/* Pins the ring pages; -E_BUSY, none kept, if one has PIN_MAX already
+ * (ring_pages looked early: a disk binding may have pinned it since).
+ * cur's lock held: the pages stay mapped, so an unpin frees nothing. */
+static int
+ring_pin(struct page **pg)
+{
+	for (int i = 0; i < NIC_CHAN_PAGES; i++)
+		if (!page_pin(pg[i])) {
+			while (i > 0)
+				page_unpin(pg[--i]);
+			return -E_BUSY;
+		}
+	return 0;
+}
+
+/* Channel c opens with the ring pages pg[], pinned already. */
 static void
 chan_setup(struct chan *c, struct nic *n, struct env *cur, uintptr_t va,
 	   uint32_t flags, struct page **pg)
@@ -909,10 +1074,8 @@ chan_setup(struct chan *c, struct nic *n, struct env *cur, uintptr_t va,
 	c->owner = cur;
 	c->flags = flags;
 	c->ring_va = va;
-	for (int i = 0; i < NIC_CHAN_PAGES; i++) {
+	for (int i = 0; i < NIC_CHAN_PAGES; i++)
 		c->ring_pg[i] = pg[i];
-		page_pin(pg[i]);
-	}
 	c->rx = page2kva(pg[0]);
 	c->tx = page2kva(pg[1]);
 	c->bq = page2kva(pg[2]);
@@ -927,17 +1090,9 @@ chan_setup(struct chan *c, struct nic *n, struct env *cur, uintptr_t va,
 	n->ex->nchan++;
 }
 
-/*
- * Opens a channel on NIC a[0] with the NIC_CHAN_PAGES pages at a[1] as
- * its rings, flags a[2] (NIC_CHAN_*). Returns the channel id. Errors:
- * -E_INVAL (bad NIC, flags or address, a page given twice), -E_FAULT (a
- * page not mapped), -E_PERM (not the caller's, not writable; a default
- * channel wanted by a principal other than 0), -E_BUSY (a page already a
- * ring, or pinned too often; the NIC already has a default channel),
- * -E_QUOTA (no free channel).
- */
-int64_t
-sys_nic_open(struct env *cur, const uint64_t *a)
+/* sys_nic_open under nic_lock and cur's lock. */
+static int64_t
+nic_open(struct env *cur, const uint64_t *a)
 {
 	struct page *pg[NIC_CHAN_PAGES];
 	uint32_t flags = (uint32_t)a[2];
@@ -959,16 +1114,31 @@ sys_nic_open(struct env *cur, const uint64_t *a)
 		;
 	if (id == NIC_CHAN_MAX)
 		return -E_QUOTA;
+	if ((r = ring_pin(pg)) < 0)
+		return r;
 	chan_setup(&chans[id], n, cur, a[1], flags, pg);
 	if (flags & NIC_CHAN_DEFAULT)
 		n->ex->default_chan = id;
 	return id;
 }
 
-/* Closes channel a[0]: its filters go, its pages are released (frames
- * in flight finish first). -E_INVAL, -E_PERM as chan_get. */
+/*
+ * Opens a channel on NIC a[0] with the NIC_CHAN_PAGES pages at a[1] as
+ * its rings, flags a[2] (NIC_CHAN_*). Returns the channel id. Errors:
+ * -E_INVAL (bad NIC, flags or address, a page given twice), -E_FAULT (a
+ * page not mapped), -E_PERM (not the caller's, not writable; a default
+ * channel wanted by a principal other than 0), -E_BUSY (a page already a
+ * ring, or pinned too often; the NIC already has a default channel),
+ * -E_QUOTA (no free channel).
+ */
 int64_t
-sys_nic_close(struct env *cur, const uint64_t *a)
+sys_nic_open(struct env *cur, const uint64_t *a)
+{
+	return nic_call_env(nic_open, cur, a);
+}
+
+static int64_t
+nic_close(struct env *cur, const uint64_t *a)
 {
 	struct chan *c;
 	int r = chan_get(cur, a[0], &c);
@@ -979,14 +1149,17 @@ sys_nic_close(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
-/*
- * Installs the filter at a[1] on channel a[0]; returns its id. Errors:
- * chan_get's, -E_FAULT (unreadable), -E_INVAL (malformed: see
- * filter_check), -E_EXISTS (overlaps another claim on the NIC),
- * -E_QUOTA (the filter table is full).
- */
+/* Closes channel a[0]: its filters go, its pages are released (frames
+ * in flight finish first). -E_INVAL, -E_PERM as chan_get. */
 int64_t
-sys_nic_filter_add(struct env *cur, const uint64_t *a)
+sys_nic_close(struct env *cur, const uint64_t *a)
+{
+	return nic_call(nic_close, cur, a);
+}
+
+/* sys_nic_filter_add under nic_lock and cur's lock (copy_from_user). */
+static int64_t
+nic_filter_add(struct env *cur, const uint64_t *a)
 {
 	struct nic_filter in, f;
 	struct chan *c;
@@ -1010,9 +1183,20 @@ sys_nic_filter_add(struct env *cur, const uint64_t *a)
 	return r;
 }
 
-/* Removes filter a[1] of channel a[0]; -E_NOT_FOUND if it is not one. */
+/*
+ * Installs the filter at a[1] on channel a[0]; returns its id. Errors:
+ * chan_get's, -E_FAULT (unreadable), -E_INVAL (malformed: see
+ * filter_check), -E_EXISTS (overlaps another claim on the NIC),
+ * -E_QUOTA (the filter table is full).
+ */
 int64_t
-sys_nic_filter_remove(struct env *cur, const uint64_t *a)
+sys_nic_filter_add(struct env *cur, const uint64_t *a)
+{
+	return nic_call_env(nic_filter_add, cur, a);
+}
+
+static int64_t
+nic_filter_remove(struct env *cur, const uint64_t *a)
 {
 	struct chan *c;
 	int r = chan_get(cur, a[0], &c);
@@ -1028,6 +1212,15 @@ sys_nic_filter_remove(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
+/* Removes filter a[1] of channel a[0]; -E_NOT_FOUND if it is not one. */
+int64_t
+sys_nic_filter_remove(struct env *cur, const uint64_t *a)
+{
+	return nic_call(nic_filter_remove, cur, a);
+}
+
+/* nic_lock held, no env lock: the work on c takes its owner's lock, a
+ * poll its receivers' one at a time. */
 static void
 chan_kick(struct chan *c, uint32_t what)
 {
@@ -1041,10 +1234,8 @@ chan_kick(struct chan *c, uint32_t what)
 		nic_service(c->nic);
 }
 
-/* Takes channel a[0]'s new tx descriptors and posted pages and polls the
- * device, as a[1] (NIC_KICK_*) says. -E_INVAL for unknown bits. */
-int64_t
-sys_nic_kick(struct env *cur, const uint64_t *a)
+static int64_t
+nic_kick(struct env *cur, const uint64_t *a)
 {
 	struct chan *c;
 	int r = chan_get(cur, a[0], &c);
@@ -1057,13 +1248,19 @@ sys_nic_kick(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
-/*
- * Kicks channel a[0] (everything), then returns 0 at once if its rx ring
- * holds frames, else blocks until a frame or a tx completion arrives (0)
- * or a[1] microseconds pass (-E_AGAIN; 0 = do not block, ~0 = forever).
- */
+/* Takes channel a[0]'s new tx descriptors and posted pages and polls the
+ * device, as a[1] (NIC_KICK_*) says. -E_INVAL for unknown bits. */
 int64_t
-sys_nic_wait(struct env *cur, const uint64_t *a)
+sys_nic_kick(struct env *cur, const uint64_t *a)
+{
+	return nic_call(nic_kick, cur, a);
+}
+
+/* sys_nic_wait under nic_lock: the waiter record and the block happen
+ * together under it, so no waker (which needs nic_lock to see the
+ * record) runs between them and finds cur not yet blocked. */
+static int64_t
+nic_wait(struct env *cur, const uint64_t *a)
 {
 	struct chan *c;
 	uint64_t us = a[1];
@@ -1078,11 +1275,25 @@ sys_nic_wait(struct env *cur, const uint64_t *a)
 		return -E_AGAIN;
 	c->waiter = cur;
 	c->wait_deadline = us >= (1ULL << 40) ? 0 : rdtsc() + us * (tsc_hz / 1000000);
-	if (c->wait_deadline)
+	if (c->wait_deadline) {
 		timed_waiters++;
+		if (c->wait_deadline < wait_next)
+			__atomic_store_n(&wait_next, c->wait_deadline, __ATOMIC_RELAXED);
+	}
 	c->ex->waiting = 1;
-	cur->tf.rax = (uint64_t)-E_AGAIN;
 	return syscall_block(cur, WAIT_NIC);
+}
+
+/*
+ * Kicks channel a[0] (everything), then returns 0 at once if its rx ring
+ * holds frames, else blocks until a frame or a tx completion arrives (0)
+ * or a[1] microseconds pass (-E_AGAIN; 0 = do not block, ~0 = forever).
+ * The waker stores the result (env_wake).
+ */
+int64_t
+sys_nic_wait(struct env *cur, const uint64_t *a)
+{
+	return nic_call(nic_wait, cur, a);
 }
 
 /* --- the audit (kern/audit.h) --- */
@@ -1128,7 +1339,10 @@ audit_chan_tx(struct chan *c)
 	return n;
 }
 
-/* A blocked sys_nic_wait: the owner, blocked in it. */
+/* A blocked sys_nic_wait: the owner, blocked in it. The record and the
+ * block change together under nic_lock (nic_wait, chan_wake_with), and
+ * the audit runs with every other CPU parked outside any lock, so it may
+ * compare them without the scheduler's lock. */
 static int
 audit_chan_waiter(struct chan *c, int *timed)
 {
@@ -1254,7 +1468,8 @@ audit_filters(int *nfilt, uint32_t *chan_filters)
  * the page audit with audit_pin, as are the data pages of frames in
  * flight), its export mirrors it; every filter belongs to an open
  * channel on its NIC; the counts in the exports match. Returns the
- * problems found. Big kernel lock held.
+ * problems found. Every other CPU is parked outside any lock (kern/audit.h),
+ * so it reads without taking nic_lock.
  */
 int
 nic_audit(void)

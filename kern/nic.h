@@ -5,10 +5,12 @@
  * owns the receive pages, the channels, the filters (kern/filter.c) and
  * the export at UNICS.
  *
- * Locking: everything but the interrupt handler runs under the big
- * kernel lock. The handler (nic_intr) only acknowledges the device and
- * marks it pending; the work happens in nic_softirq, which trap_resume
- * calls with the lock held, or in a polling system call.
+ * Locking: kern/nic.c's nic_lock (LOCK_RANK_NIC) guards the channels,
+ * the filters (kern/filter.c), struct nic and everything of a driver:
+ * the driver's operations are called with it held, except irq_ack. The
+ * interrupt handler (nic_intr) takes no lock: it only acknowledges the
+ * device and sets the atomic pending flag; the work happens in
+ * nic_softirq, which takes nic_lock, or in a polling system call.
  */
 #ifndef CHITIN_KERN_NIC_H
 #define CHITIN_KERN_NIC_H
@@ -75,20 +77,24 @@ struct nic_txinfo {
 };
 
 struct nic {
+	/* set at registration (boot), read-only after */
 	int id;				/* index in nics[] and the export */
 	const struct nic_ops *ops;
-	void *priv;			/* the driver's state */
-	struct nic_export *ex;		/* its export slot */
+	void *priv;			/* the driver's state (under nic_lock) */
+	struct nic_export *ex;		/* its export slot: under nic_lock but
+					 * irqs, which nic_intr adds to atomically */
 	int vector;			/* its interrupt vector, 0 if none */
-	volatile bool pending;		/* the interrupt handler saw work */
 	int rx_slots;			/* receive buffers given to the device */
+	/* atomic: set by nic_intr, taken by nic_softirq */
+	bool pending;			/* the interrupt handler saw work */
+	/* under nic_lock */
 	struct page *rx_page[NIC_RX_SLOTS_MAX];	/* the page in each slot */
 	struct nic_txinfo txq[NIC_TXQ_MAX];	/* frames in flight, FIFO */
 	uint32_t txq_head, txq_tail;	/* oldest, next free */
 };
 
 extern struct nic nics[NIC_MAX];
-extern int nnics;
+extern int nnics;			/* grows at boot only, under nic_lock */
 
 /* Drivers: register a device whose rings are ready to take rx_slots
  * receive buffers (handed over through ops->rx_give), which serves the
@@ -101,9 +107,16 @@ struct nic *nic_register(const struct nic_ops *ops, void *priv,
 void nic_attach_irq(struct nic *n, int irq);
 
 void nic_init(void);		/* the export; before any driver */
-void nic_softirq(void);		/* pending device work; big kernel lock held */
+/* Pending device work and expired waits; from trap_resume with no lock
+ * held (it takes nic_lock when there is work). */
+void nic_softirq(void);
 struct env;
-void nic_env_gone(struct env *e);	/* close e's channels (env_destroy) */
-int nic_audit(void);			/* kern/audit.h */
+/* Closes e's channels, before its address space goes (env_destroy). The
+ * caller may hold the env-table lock but not e's lock or any lock ranked
+ * after LOCK_RANK_NIC; it takes nic_lock (and no env lock: closing only
+ * unpins pages). */
+void nic_env_gone(struct env *e);
+/* kern/audit.h: reads without locks, every other CPU parked. */
+int nic_audit(void);
 
 #endif

@@ -19,8 +19,9 @@
  * frame in several pieces (TSO) uses its slot's indirect table (2.7.5.3)
  * for the same chain.
  *
- * As with the e1000, kern/nic.c calls these under the big kernel lock;
- * only vnet_irq_ack runs in the interrupt handler.
+ * As with the e1000, kern/nic.c calls these under its nic_lock, which
+ * guards this driver's state; only vnet_irq_ack runs in the interrupt
+ * handler, with no lock: it reads (and so clears) the ISR status only.
  */
 #include "nic.h"
 #include "pci.h"
