@@ -80,8 +80,8 @@ spin_unlock(struct spinlock *lk)
  * The lock-order checker (the order is in spinlock.h). Called with
  * interrupts off, before spinning, so that a deadlock in the making is
  * reported rather than hung in; the lock counts as held from then on.
- * (Interrupt handlers that run while a CPU spins for the big lock take
- * only locks ranked above it.)
+ * (Interrupt handlers run only where their CPU holds no lock: the kernel
+ * runs with interrupts off.)
  */
 void
 lock_check_acquire(const struct spinlock *lk)

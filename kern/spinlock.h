@@ -5,7 +5,6 @@
  * Lock order. Every lock has a rank; a CPU takes locks in increasing rank
  * only (outermost first):
  *
- *    5 LOCK_RANK_KERNEL  the big kernel lock (kern/sched.c), while it lasts
  *   10 LOCK_RANK_ENVTAB  the env table: allocation, the parent tree, exit,
  *                        destruction and reaping (kern/env.c)
  *   12 LOCK_RANK_NIC     NIC channels, filters and the devices' rings
@@ -47,7 +46,6 @@
 
 struct cpu;
 
-#define LOCK_RANK_KERNEL	5
 #define LOCK_RANK_ENVTAB	10
 #define LOCK_RANK_NIC		12
 #define LOCK_RANK_DISK		14
@@ -77,9 +75,8 @@ void spin_wait_relax(void);	/* one turn of a spin loop: serve shootdowns */
 void irq_save_disable(void);	/* nesting cli */
 void irq_restore(void);		/* matching sti when the count drops to 0 */
 
-/* The order checker, also used by locks that are not a struct spinlock
- * (the big kernel lock): call lock_check_acquire before spinning for lk
- * and lock_check_release when letting it go. No-ops without LOCK_CHECK. */
+/* The order checker: lock_check_acquire before spinning for lk,
+ * lock_check_release when letting it go. No-ops without LOCK_CHECK. */
 #if LOCK_CHECK
 void lock_check_acquire(const struct spinlock *lk);
 void lock_check_release(const struct spinlock *lk);

@@ -246,17 +246,16 @@ trap_resume(const struct trapframe *tf)
 
 /*
  * Called from trap_common with every register saved in *tf. Traps from
- * user mode and interrupts that wake the idle loop take the big kernel
- * lock and leave through the scheduler; everything else (kernel faults,
- * interrupts nested in the kernel, NMIs) returns to where it came from.
+ * user mode and interrupts that wake the idle loop leave through the
+ * scheduler; everything else (kernel faults, interrupts nested in the
+ * kernel, NMIs) returns to where it came from.
  *
- * An interrupt's handler runs (and sends its EOI) before the lock is
- * taken: handlers never take the big lock, and a CPU spinning for it
- * with a vector still in service would block every interrupt of that
- * priority class (SDM vol. 3A, 10.8.3.1) -- with the reschedule IPI in
- * service, the TLB-shootdown IPI the lock's holder is waiting for; with
- * the shootdown itself in service, its own handler. A shootdown needs no
- * scheduling, so it returns straight to the interrupted code.
+ * The kernel runs with interrupts off, so an interrupt arrives only in
+ * user mode or in the idle loop, where this CPU holds no lock. Its
+ * handler runs (and sends its EOI) first, before any lock is taken: a
+ * vector left in service would block every interrupt of its priority
+ * class (SDM vol. 3A, 10.8.3.1). A shootdown needs no scheduling, so it
+ * returns straight to the interrupted code.
  */
 void
 trap(struct trapframe *tf)

@@ -8,7 +8,8 @@
  * Intermediate entries are P|W|U; the leaf PTE alone decides access.
  * Page-table pages are charged to the env (kind PAGEK_PAGETABLE).
  *
- * Every function here runs under the big kernel lock.
+ * A function given an env runs under that env's lock (e->lock), which
+ * guards its page tables; page_ex changes take page_meta_lock inside.
  */
 #include "uvm.h"
 #include "env.h"
@@ -328,8 +329,11 @@ uvm_load(struct env *e)
 	struct cpu *c = this_cpu();
 
 	if (c->cr3_env != e) {
+		/* Published before CR3 is loaded: a CPU that changes e's
+		 * tables after this either sees us and shoots us down, or
+		 * made its change before our load, which then sees it. */
+		__atomic_store_n(&c->cr3_env, e, __ATOMIC_SEQ_CST);
 		lcr3(e->pml4_pa);
-		c->cr3_env = e;
 	}
 }
 
