@@ -110,6 +110,12 @@ LOCK_TESTS = [
          reject=[r"violation not caught"],
          steps=[expect(r"kernel panic .*lock order: cpu \d+ takes selftest-outer "
                        r"\(rank 40\) while holding selftest-inner \(rank 60\)")]),
+    Test("cpu-lockenvorder", cmdline="test=lockenvorder",
+         allow=[r"kernel panic"],
+         reject=[r"violation not caught"],
+         steps=[expect(r"^selftest: env locks of slots 1 then 0$"),
+                expect(r"kernel panic .*lock order: cpu \d+ takes env \S+ \(rank 20\) "
+                       r"while holding env \S+, at a higher address")]),
     Test("cpu-lockdouble", cmdline="test=lockdouble",
          allow=[r"kernel panic"],
          reject=[r"double acquire not caught"],

@@ -20,6 +20,7 @@
 #include "x86.h"
 #include "string.h"
 #include "spinlock.h"
+#include "env.h"
 
 extern char kern_text_start[];
 static uint8_t nx_probe_code[16] = { 0xc3 };	/* `ret`, in a NX data page */
@@ -185,6 +186,22 @@ test_lockorder(void)
 	spin_unlock(&test_inner);
 }
 
+/* Two env locks: in slot order they nest; the other way round is the
+ * deadlock env_lock_two exists to avoid. */
+static void
+test_lockenvorder(void)
+{
+	cprintf("selftest: env locks of slots 0 then 1\n");
+	env_lock(&envs[0]);
+	env_lock(&envs[1]);
+	env_unlock(&envs[1]);
+	env_unlock(&envs[0]);
+	cprintf("selftest: env locks of slots 1 then 0\n");
+	env_lock(&envs[1]);
+	env_lock(&envs[0]);
+	cprintf("selftest: env lock order violation not caught\n");
+}
+
 static void
 test_lockdouble(void)
 {
@@ -207,7 +224,9 @@ selftest_run(const char *name)
 		test_lockorder();
 	else if (strcmp(name, "lockdouble") == 0)
 		test_lockdouble();
+	else if (strcmp(name, "lockenvorder") == 0)
+		test_lockenvorder();
 	else
 		cprintf("selftest: unknown test '%s' (known: exceptions doublefault panic "
-			"lockorder lockdouble)\n", name);
+			"lockorder lockdouble lockenvorder)\n", name);
 }

@@ -93,8 +93,12 @@ lock_check_acquire(const struct spinlock *lk)
 		if (h == lk)
 			panic("lock order: cpu %d takes %s, which it holds already",
 			      c->id, lk->name);
-		if (h->rank == lk->rank && lk->rank == LOCK_RANK_ENV && h < lk)
-			continue;	/* env locks: in address order */
+		if (h->rank == lk->rank && lk->rank == LOCK_RANK_ENV) {
+			if (h < lk)
+				continue;	/* env locks: in address order */
+			panic("lock order: cpu %d takes %s %p (rank %d) while holding %s %p, "
+			      "at a higher address", c->id, lk->name, lk, lk->rank, h->name, h);
+		}
 		if (h->rank >= lk->rank)
 			panic("lock order: cpu %d takes %s (rank %d) while holding %s (rank %d)",
 			      c->id, lk->name, lk->rank, h->name, h->rank);
