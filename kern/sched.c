@@ -79,7 +79,7 @@ void
 sched_halt(void)
 {
 	struct cpu *c = this_cpu();
-	struct env *prev = c->env;
+	struct env *prev = c->env, *next;
 
 	sched_grace_cancel(c);
 	c->env = NULL;
@@ -90,11 +90,12 @@ sched_halt(void)
 	fpu_release();
 	audit_park_point();
 	sched_lock_take();
-	if (pick_locked(c, true)) {
+	if ((next = pick_locked(c, true)) != NULL) {
 		/* made runnable since we looked, before we were idle to be
-		 * kicked */
+		 * kicked: run it */
+		sched_claim_locked(next, c);
 		sched_lock_drop();
-		sched_yield();
+		env_run(next);
 	}
 	if (c == bsp && !any_env_alive()) {
 		sched_lock_drop();
