@@ -73,6 +73,7 @@ void page_free(struct page *p);
 void page_free_locked(struct page *p);	/* page_meta_lock held */
 void page_meta_lock(void);		/* page_lock: page_ex updates */
 void page_meta_unlock(void);
+void page_set_kind(struct page *p, uint8_t kind);	/* PAGEK_*, of a kernel-held page */
 struct page *page_alloc_specific(struct page *p);
 struct page *page_alloc_contig_boot(size_t n);	/* boot only */	/* NULL unless p is free */
 size_t page_free_count(void);
