@@ -40,7 +40,8 @@ struct page {
 };
 
 /* pages[].flags: held by the buffer-cache registry (kern/bcache.c); no
- * mapping of it may be made writable by a protection change. */
+ * mapping of it may be made writable by a protection change. Set and
+ * cleared with the registry's pin, under page_lock (uvm_page_register). */
 #define PAGE_REGISTERED	2
 /* pages[].flags: on the free list filled with PAGE_POISON_BYTE (kernels
  * built with PAGE_POISON); page_alloc checks the fill is intact. */

@@ -340,8 +340,9 @@ op_run(struct env *cur, struct disk_op *op)
  * Runs fn(cur, a) under disk_lock and, with env, cur's lock: the order
  * is disk, then env (kern/spinlock.h). Finished requests are reaped
  * first, before cur's lock is taken (each callback takes the lock of
- * the env it answers, maybe cur's own), and again after it is dropped:
- * a request fn submitted may have finished at once.
+ * the env it answers, and env locks nest only in slot order), and again
+ * after it is dropped: a request fn submitted may have finished at
+ * once, and its env may be cur.
  */
 static int64_t
 disk_call(struct env *cur, const uint64_t *a, bool env,
