@@ -9,12 +9,17 @@
  * the table is at that limit, or memory is short, an idle entry is
  * dropped (a clock hand): valid, not being read, not dirty, and mapped
  * by no env.
+ *
+ * Locking: bcache_init runs at boot; every other function but the audit
+ * is called with disk_lock held (kern/disk.h), which guards the table,
+ * nused and the clock hand. Envs read the exported table without any
+ * lock, from other CPUs, as they always did: what they find is a hint,
+ * and the kernel decides again under disk_lock.
  */
 #include "bcache.h"
 #include "pmap.h"
 #include "uvm.h"
 #include "export.h"
-#include "sched.h"
 #include "assert.h"
 #include "audit.h"
 #include "disk.h"
@@ -60,18 +65,6 @@ bcache_page(int slot)
 	return &pages[table[slot].ppn];
 }
 
-/* The registry lets go of pg; it is freed if nothing else holds it. */
-static void
-release_page(struct page *pg)
-{
-	struct page_export *x = page2ex(pg);
-
-	assert(x->pins > 0);
-	pg->flags &= ~PAGE_REGISTERED;
-	if (--x->pins == 0 && x->maps == 0)
-		uvm_discard_unmapped(pg);
-}
-
 /* Is slot j's entry, whose home slot is k, still reachable if slot i
  * (cyclically before j) becomes empty? Only if k lies in (i, j]. */
 static bool
@@ -86,7 +79,8 @@ bcache_remove(int slot)
 {
 	uint32_t i = (uint32_t)slot, j = i;
 
-	release_page(&pages[table[i].ppn]);
+	assert(spin_holding(&disk_lock));
+	uvm_page_unregister(&pages[table[i].ppn]);
 	for (;;) {
 		j = (j + 1) & SLOT_MASK;
 		if (!table[j].flags)
@@ -100,6 +94,12 @@ bcache_remove(int slot)
 	nused--;
 }
 
+/*
+ * Nothing but the registry holds x's page. Stable under disk_lock: with
+ * no mapping and no pin but the registry's, only a disk call (which
+ * holds disk_lock) can map or pin the page; an env must map it to pass
+ * it on (sys_page_map) or pin it (a NIC ring).
+ */
 static bool
 idle(const struct bcache_export *x)
 {
@@ -132,15 +132,14 @@ bcache_insert(int disk, uint64_t block, struct page *pg, uint16_t flags)
 {
 	uint32_t i;
 
+	assert(spin_holding(&disk_lock));
 	assert(flags && bcache_lookup(disk, block) < 0);
 	if (nused >= BCACHE_MAX && !bcache_make_room())
 		return -E_NO_MEM;
-	if (page2ex(pg)->pins == UINT8_MAX)
+	if (!uvm_page_register(pg, UINT8_MAX))
 		return -E_BUSY;
 	for (i = BCACHE_HASH(disk, block); table[i].flags; i = (i + 1) & SLOT_MASK)
 		;
-	page2ex(pg)->pins++;
-	pg->flags |= PAGE_REGISTERED;
 	table[i] = (struct bcache_export){ .flags = flags, .disk = (uint16_t)disk,
 					   .block = block, .ppn = page2ppn(pg) };
 	nused++;
@@ -225,8 +224,9 @@ audit_entry(int i)
 /*
  * The registry: every entry is sane, reachable by a search (so no block
  * is registered twice) and holds its page and block as the binding says;
- * the count of entries in use is right. Returns the problems found. Big
- * kernel lock held.
+ * the count of entries in use is right. Returns the problems found.
+ * Reads without locks: the audit runs with every other CPU parked
+ * outside any lock (kern/audit.h).
  */
 int
 bcache_audit(void)

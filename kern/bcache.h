@@ -8,7 +8,8 @@
  * env that first read it) that the registry holds with one pin, so
  * unmapping it never frees it; dropping the registration drops the pin.
  *
- * Everything but bcache_init runs under the big kernel lock.
+ * bcache_init runs at boot; the audit reads without locks (kern/audit.h);
+ * everything else is called with disk_lock held (kern/disk.h).
  */
 #ifndef CHITIN_KERN_BCACHE_H
 #define CHITIN_KERN_BCACHE_H
@@ -22,7 +23,8 @@ int bcache_lookup(int disk, uint64_t block);		/* slot or -1 */
 struct bcache_export *bcache_slot(int slot);
 struct page *bcache_page(int slot);
 /* Registers pg (which gets the registry's pin) for (disk, block) with
- * flags; its slot, or -E_NO_MEM when no slot can be freed. */
+ * flags; its slot, or -E_NO_MEM when no slot can be freed, -E_BUSY when
+ * pg has as many pins as it may. */
 int bcache_insert(int disk, uint64_t block, struct page *pg, uint16_t flags);
 void bcache_remove(int slot);
 bool bcache_make_room(void);		/* drop one idle registration */

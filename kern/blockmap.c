@@ -8,6 +8,13 @@
  * Nothing on the disk is trusted: a superblock that fails any check
  * leaves the disk alone, and a malformed entry is reported and its block
  * made reserved (usable by no one) rather than guessed at.
+ *
+ * Locking: blockmap_load runs at boot, on one CPU; every other function
+ * but the audit is called with disk_lock held (kern/disk.h), which
+ * guards the entries, the dirty bits, the rover and the disk's exported
+ * free count. Envs read the exported map pages without any lock: an
+ * entry they see may be stale by the time they act, and the kernel
+ * checks again under disk_lock.
  */
 #include "blockmap.h"
 #include "disk.h"
@@ -45,11 +52,14 @@ entry(struct blockmap *m, uint64_t b)
 	return &page[b % BLK_ENTRIES_PER_BLOCK];
 }
 
+/* Every change of an entry comes through here, so this is where the
+ * lock is checked. */
 static void
 mark_dirty(struct blockmap *m, uint64_t b)
 {
 	uint64_t k = b / BLK_ENTRIES_PER_BLOCK;
 
+	assert(spin_holding(&disk_lock));
 	m->dirty[k / 64] |= 1ULL << (k % 64);
 }
 
@@ -123,7 +133,7 @@ static void
 free_map_pages(struct blockmap *m, uint32_t n)
 {
 	for (uint32_t k = 0; k < n; k++) {
-		page_ex[m->ppn[k]].kind = PAGEK_KERNEL;
+		page_set_kind(&pages[m->ppn[k]], PAGEK_KERNEL);
 		page_free(&pages[m->ppn[k]]);
 	}
 }
@@ -140,7 +150,7 @@ read_map(struct disk *d, struct blockmap *m, const char **why)
 	for (uint32_t k = 0; k < m->npages; k++) {
 		struct page *pg = page_alloc(PAGE_ZERO);
 		assert(pg);
-		page2ex(pg)->kind = PAGEK_EXPORT;
+		page_set_kind(pg, PAGEK_EXPORT);
 		m->ppn[k] = page2ppn(pg);
 	}
 	if (disk_rw_sync(d, DREQ_READ, 1, m->npages, m->ppn) < 0) {
@@ -366,6 +376,7 @@ blockmap_take_dirty(struct disk *d, uint32_t *cursor, uint32_t max, uint64_t *bl
 	struct blockmap *m = d->map;
 	uint32_t k = *cursor, end, last;
 
+	assert(spin_holding(&disk_lock));
 	while (k < m->npages && !page_dirty(m, k))
 		k++;
 	if (k >= m->npages) {
@@ -433,7 +444,8 @@ audit_geometry(struct disk *d, const struct blockmap *m)
  * The block-ownership map of d (DISK_READY): geometry and export agree,
  * every entry is well formed, the entries past the last block are zero,
  * and the exported free count is the number of free entries. Returns the
- * problems found. Big kernel lock held.
+ * problems found. Reads without locks: the audit runs with every other
+ * CPU parked outside any lock (kern/audit.h).
  */
 int
 blockmap_audit(struct disk *d)

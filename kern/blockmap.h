@@ -5,7 +5,8 @@
  * block calls check and change it here; a flush writes the changed map
  * blocks back.
  *
- * Everything but blockmap_load runs under the big kernel lock.
+ * blockmap_load runs at boot; the audit reads without locks (kern/audit.h);
+ * everything else is called with disk_lock held (kern/disk.h).
  */
 #ifndef CHITIN_KERN_BLOCKMAP_H
 #define CHITIN_KERN_BLOCKMAP_H

@@ -1,13 +1,12 @@
 /*
  * The disk layer: the disk table and its export, per-device FIFO request
  * queues, and the hand-off of completed requests from interrupt handlers
- * to code that runs under the big kernel lock (see kern/disk.h).
+ * to code that runs under disk_lock (see kern/disk.h).
  */
 #include "disk.h"
 #include "blockmap.h"
 #include "bcache.h"
 #include "export.h"
-#include "sched.h"
 #include "timer.h"
 #include "console.h"
 #include "string.h"
@@ -22,6 +21,10 @@ struct disk disks[NDISK];
 int ndisks;
 
 static struct disk_export *disk_ex;	/* disk_ex[NDISK] at UDISKS */
+
+/* The block maps, the buffer-cache registry, the disk system calls'
+ * operations and waiters (kern/disk.h says what it guards). */
+struct spinlock disk_lock = SPINLOCK_INIT("disk", LOCK_RANK_DISK);
 
 /* Finished requests with a callback, oldest first. */
 static struct spinlock done_lock = SPINLOCK_INIT("disk_done", LOCK_RANK_DISKDONE);
@@ -180,35 +183,55 @@ disk_complete(struct disk_queue *q, int status)
 	start_next(q);
 }
 
-/* Runs the callbacks of finished requests. Caller holds the big lock. */
-void
-disk_reap(void)
+/* The oldest finished request with a callback, taken off the list; NULL
+ * when there is none. */
+static struct disk_req *
+done_pop(void)
 {
 	struct disk_req *r;
 
-	if (!__atomic_load_n(&done_head, __ATOMIC_ACQUIRE))
-		return;
-	for (;;) {
-		spin_lock(&done_lock);
-		r = done_head;
-		if (r) {
-			done_head = r->next;
-			if (!done_head)
-				done_tail = NULL;
-		}
-		spin_unlock(&done_lock);
-		if (!r)
-			return;
-		r->done(r);
+	spin_lock(&done_lock);
+	r = done_head;
+	if (r) {
+		done_head = r->next;
+		if (!done_head)
+			done_tail = NULL;
 	}
+	spin_unlock(&done_lock);
+	return r;
 }
 
-/* The end of a driver's interrupt handler: with the big lock (the
- * interrupt came from user mode or idle), reap now. */
+/*
+ * Runs the callbacks of finished requests, oldest first. Caller holds
+ * disk_lock and no env lock (a callback takes the lock of the env it
+ * answers). A callback may submit more requests; whatever finishes
+ * meanwhile is run too.
+ */
 void
-disk_intr_end(void)
+disk_reap_locked(void)
 {
-	/* trap_resume reaps, holding no lock */
+	struct disk_req *r;
+
+	assert(spin_holding(&disk_lock));
+	while ((r = done_pop()) != NULL)
+		r->done(r);
+}
+
+/*
+ * disk_reap_locked for a caller holding no lock (trap_resume). The list
+ * is looked at first without disk_lock, so that a CPU coming back from
+ * a trap does not contend for it when nothing finished: a request that
+ * lands just after the look is reaped by the next trap_resume or disk
+ * call on any CPU.
+ */
+void
+disk_reap(void)
+{
+	if (!__atomic_load_n(&done_head, __ATOMIC_ACQUIRE))
+		return;
+	spin_lock(&disk_lock);
+	disk_reap_locked();
+	spin_unlock(&disk_lock);
 }
 
 /* Forgets r, which the device never finished: its queue no longer
@@ -293,7 +316,8 @@ disk_init(void)
  * ownership map exactly when it is DISK_READY, and that map is sound
  * (blockmap_audit). The request queues are not looked at: interrupt
  * handlers change them under their own locks. Returns the problems
- * found. Big kernel lock held.
+ * found. Reads without locks: the audit runs with every other CPU parked
+ * outside any lock (kern/audit.h).
  */
 int
 disk_audit(void)

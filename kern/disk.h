@@ -5,19 +5,28 @@
  * A driver registers each drive with disk_register and gives its queue a
  * start function (put a request on the device) and a poll function
  * (finish what the device has done, without interrupts). Its interrupt
- * handler, and poll, call disk_complete for the active request and then
- * disk_intr_end. One request per queue is on the device at a time, so
- * requests are carried out in the order they were submitted: that order
- * is what makes sys_disk_flush a barrier.
+ * handler, and poll, call disk_complete for the active request. One
+ * request per queue is on the device at a time, so requests are carried
+ * out in the order they were submitted: that order is what makes
+ * sys_disk_flush a barrier.
  *
  * Completed requests with a done callback wait on a list until
- * disk_reap runs their callbacks under the big kernel lock: at once when
- * the interrupt arrived with the lock held (from user mode or idle), else
- * at the next trap_resume on any CPU or the next disk system call.
+ * disk_reap runs their callbacks under disk_lock: at the next
+ * trap_resume on any CPU (which holds no lock then; the BSP ticks even
+ * when idle, so one comes soon) or at the start or end of the next disk
+ * system call. Interrupt handlers only queue: they may interrupt code
+ * holding any lock, so they never take disk_lock.
  *
- * Locking: each queue's fields are under its spin lock (interrupt
- * handlers take it); the done list has its own; the disk table is
- * written at boot only; struct disk's map state is under the big lock.
+ * Locking, outermost first (kern/spinlock.h):
+ *   disk_lock (LOCK_RANK_DISK) guards struct disk's map state and the
+ *   block maps (kern/blockmap.c), the buffer-cache registry
+ *   (kern/bcache.c), and the disk calls' operations and waiters
+ *   (kern/sys_disk.c); the done callbacks run under it.
+ *   Each queue's fields are under its own lock (LOCK_RANK_DISKQ;
+ *   interrupt handlers take it), the done list under done_lock
+ *   (LOCK_RANK_DISKDONE). A request's fields belong to its submitter
+ *   until disk_submit and again once its callback runs.
+ *   The disk table is written at boot only.
  */
 #ifndef CHITIN_KERN_DISK_H
 #define CHITIN_KERN_DISK_H
@@ -40,7 +49,7 @@ struct disk_req {
 	uint64_t block;			/* first block */
 	uint32_t npages;		/* blocks, one page each (0 for a flush) */
 	const uint32_t *ppn;		/* the pages, npages of them */
-	void (*done)(struct disk_req *r);	/* under the big lock; NULL: none */
+	void (*done)(struct disk_req *r);	/* under disk_lock; NULL: none */
 	void *arg;			/* for done */
 	struct disk_req *next;		/* on a queue or the done list */
 };
@@ -66,11 +75,13 @@ struct disk {
 	void *priv;			/* the driver's drive */
 	uint64_t sectors;
 	uint32_t max_pages;		/* pages per request the driver takes */
-	struct blockmap *map;		/* NULL unless DISK_READY */
+	struct blockmap *map;		/* NULL unless DISK_READY (set at boot;
+					 * its contents under disk_lock) */
 };
 
 extern struct disk disks[NDISK];
 extern int ndisks;
+extern struct spinlock disk_lock;	/* see the top of this file */
 
 void disk_queue_init(struct disk_queue *q, const char *name);
 struct disk *disk_register(const char *name, const char *model, struct disk_queue *q,
@@ -80,8 +91,8 @@ void disk_submit(struct disk_req *r);
 int disk_io_sync(struct disk_req *r);		/* boot: submit and poll */
 int disk_rw_sync(struct disk *d, int op, uint64_t block, uint32_t n, const uint32_t *ppn);
 void disk_complete(struct disk_queue *q, int status);	/* driver, lock held */
-void disk_intr_end(void);			/* driver, end of its handler */
-void disk_reap(void);				/* under the big kernel lock */
+void disk_reap(void);				/* takes disk_lock; hold no lock */
+void disk_reap_locked(void);			/* disk_lock held, no env lock */
 void disk_init(void);				/* after the drivers: load the maps */
 struct disk *disk_get(int id);			/* a registered disk or NULL */
 int disk_audit(void);				/* kern/audit.h */

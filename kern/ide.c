@@ -334,7 +334,6 @@ ide_intr(struct trapframe *tf)
 	ide_service(ch);
 	spin_unlock(&ch->q.lock);
 	lapic_eoi();
-	disk_intr_end();
 }
 
 /* The model string of IDENTIFY words 27-46: two characters a word, the

@@ -447,6 +447,17 @@ page_meta_unlock(void)
 	spin_unlock(&page_lock);
 }
 
+/* Sets the kind of a page that only the kernel holds (a block map's
+ * page becomes PAGEK_EXPORT, and PAGEK_KERNEL again before it is freed):
+ * page_ex is written under page_lock only. */
+void
+page_set_kind(struct page *p, uint8_t kind)
+{
+	spin_lock(&page_lock);
+	page2ex(p)->kind = kind;
+	spin_unlock(&page_lock);
+}
+
 /* page_free with page_lock held. */
 void
 page_free_locked(struct page *p)

@@ -40,7 +40,8 @@ struct page {
 };
 
 /* pages[].flags: held by the buffer-cache registry (kern/bcache.c); no
- * mapping of it may be made writable by a protection change. */
+ * mapping of it may be made writable by a protection change. Set and
+ * cleared with the registry's pin, under page_lock (uvm_page_register). */
 #define PAGE_REGISTERED	2
 /* pages[].flags: on the free list filled with PAGE_POISON_BYTE (kernels
  * built with PAGE_POISON); page_alloc checks the fill is intact. */
@@ -73,6 +74,7 @@ void page_free(struct page *p);
 void page_free_locked(struct page *p);	/* page_meta_lock held */
 void page_meta_lock(void);		/* page_lock: page_ex updates */
 void page_meta_unlock(void);
+void page_set_kind(struct page *p, uint8_t kind);	/* PAGEK_*, of a kernel-held page */
 struct page *page_alloc_specific(struct page *p);
 struct page *page_alloc_contig_boot(size_t n);	/* boot only */	/* NULL unless p is free */
 size_t page_free_count(void);

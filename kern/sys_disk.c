@@ -14,7 +14,20 @@
  * free operation, sleeps and is restarted from scratch (its %rip moved
  * back over the syscall instruction) after the next operation finishes.
  *
- * Everything here runs under the big kernel lock.
+ * Locking (kern/disk.h, kern/spinlock.h). ops[], waiters[] and nrestart
+ * are under disk_lock, like the maps and the registry. Every call runs
+ * in disk_call: disk_lock, then the caller's env lock when the call
+ * touches the caller's address space, pages or registers. A completion
+ * (op_req_done, from disk_reap under disk_lock) takes the lock of the
+ * env it answers, once it has checked that the slot still holds that
+ * env, to copy or map into its memory and wake it.
+ *
+ * Only these calls block an env in WAIT_DISK, and each writes the env's
+ * waiters[] entry first, under disk_lock: an env in WAIT_DISK is named
+ * by its entry, so a waker decides from waiters[] alone and lets
+ * env_wake check, atomically, that the env still waits (it may have
+ * died). A destroyed env's operation still finishes: its pages are
+ * unpinned and its answer dropped.
  */
 #include "syscall.h"
 #include "disk.h"
@@ -23,7 +36,6 @@
 #include "env.h"
 #include "uvm.h"
 #include "pmap.h"
-#include "sched.h"
 #include "string.h"
 #include "assert.h"
 #include "audit.h"
@@ -59,10 +71,11 @@ struct disk_op {
 	struct disk_req req[OP_REQS];
 };
 
-static struct disk_op ops[NOPS];
+static struct disk_op ops[NOPS];	/* under disk_lock */
 
 /* Envs sleeping in a disk call: for an operation, or (op NULL) to have
- * their call restarted. Indexed by ENVX; id tells a stale entry. */
+ * their call restarted. Indexed by ENVX; id tells a stale entry. Under
+ * disk_lock, like nrestart. */
 static struct {
 	envid_t id;
 	struct disk_op *op;
@@ -75,15 +88,19 @@ static void flush_plan(struct disk_op *op);
 
 /* ---- sleeping and waking ---- */
 
+/* cur (locked, like disk_lock) sleeps in WAIT_DISK for op, or (op NULL)
+ * to have its call restarted. */
 static int64_t
 sleep_on(struct env *cur, struct disk_op *op)
 {
+	assert(spin_holding(&disk_lock) && spin_holding(&cur->lock));
 	waiters[ENVX(cur->id)].id = cur->id;
 	waiters[ENVX(cur->id)].op = op;
 	return syscall_block(cur, WAIT_DISK);
 }
 
-/* Sleep until some operation finishes, then run the call num again. */
+/* cur (locked) sleeps until some operation finishes, then runs the
+ * call num again. */
 static int64_t
 sleep_restart(struct env *cur, int num)
 {
@@ -94,27 +111,43 @@ sleep_restart(struct env *cur, int num)
 	return sleep_on(cur, NULL);
 }
 
-/* The env sleeping for op, or NULL (it died meanwhile). */
+/* Does the waiters[] entry say that op's env sleeps for op? */
+static bool
+op_has_waiter(const struct disk_op *op)
+{
+	int i = ENVX(op->env);
+
+	return waiters[i].id == op->env && waiters[i].op == op;
+}
+
+/*
+ * The env that sleeps for op, locked; NULL if it is gone. It died if
+ * its slot holds another env now (e->id, read under the env's lock) or
+ * its address space is torn down (a zombie keeps its id until its
+ * parent reaps it).
+ */
 static struct env *
-op_waiter(struct disk_op *op)
+op_waiter_lock(struct disk_op *op)
 {
 	struct env *e = &envs[ENVX(op->env)];
 
-	if (waiters[ENVX(op->env)].id != op->env || waiters[ENVX(op->env)].op != op)
+	if (!op_has_waiter(op))
 		return NULL;
-	if (e->id != op->env || e->status != ENV_NOT_RUNNABLE || e->ex->wait != WAIT_DISK)
+	env_lock(e);
+	if (e->id != op->env || !e->pml4) {
+		env_unlock(e);
 		return NULL;
+	}
 	return e;
 }
 
-static void
-wake(struct env *e, int64_t result)
-{
-	waiters[ENVX(e->id)].id = 0;
-	e->tf.rax = (uint64_t)result;
-	env_set_status(e, ENV_RUNNABLE, WAIT_NONE);
-}
-
+/*
+ * Wakes the envs waiting to restart their calls. waiters[i] with no op
+ * names the env in slot i that sleeps in WAIT_DISK, if one does (see
+ * the top of this file): an entry whose env died finds none there, and
+ * env_wake_restart does nothing. Their registers were set when they
+ * slept (sleep_restart).
+ */
 static void
 wake_restarters(void)
 {
@@ -122,13 +155,10 @@ wake_restarters(void)
 		return;
 	nrestart = 0;
 	for (int i = 0; i < NENV; i++) {
-		struct env *e = &envs[i];
 		if (!waiters[i].id || waiters[i].op)
 			continue;
-		if (e->id == waiters[i].id && e->status == ENV_NOT_RUNNABLE &&
-		    e->ex->wait == WAIT_DISK)
-			wake(e, e->tf.rax);
 		waiters[i].id = 0;
+		env_wake_restart(&envs[i], WAIT_DISK);
 	}
 }
 
@@ -171,25 +201,21 @@ op_add_req(struct disk_op *op, int kind, uint64_t block, uint32_t n, const uint3
 	r->arg = op;
 }
 
-/* Pins pg for the operation (checked: pins < UINT8_MAX). */
-static void
+/* Pins pg for the operation; false when it has as many pins as it may
+ * (another CPU may pin it too: a NIC ring, so this is no earlier check). */
+static bool
 op_pin(struct disk_op *op, struct page *pg)
 {
-	page2ex(pg)->pins++;
+	if (!uvm_page_pin(pg, UINT8_MAX))
+		return false;
 	op->pg[op->npages] = pg;
 	op->ppn[op->npages++] = page2ppn(pg);
+	return true;
 }
 
-static void
-release_pin(struct page *pg)
-{
-	struct page_export *x = page2ex(pg);
-
-	assert(x->pins > 0);
-	if (--x->pins == 0 && x->maps == 0)
-		uvm_discard_unmapped(pg);
-}
-
+/* Lets go of op's pages: bounce pages are freed, user pages unpinned
+ * (and freed if that was their last use: their env may have died or
+ * unmapped them meanwhile). */
 static void
 op_release_pages(struct disk_op *op)
 {
@@ -197,13 +223,14 @@ op_release_pages(struct disk_op *op)
 		if (op->bounce)
 			page_free(op->pg[i]);
 		else
-			release_pin(op->pg[i]);
+			uvm_page_unpin(op->pg[i]);
 	}
 	op->npages = 0;
 }
 
 /* FILL finished: the registration becomes valid and is mapped into the
- * waiting env; on a device error it is dropped. */
+ * waiting env e (locked; NULL if it is gone); on a device error it is
+ * dropped. */
 static int64_t
 fill_finish(struct disk_op *op, struct env *e, int64_t result)
 {
@@ -227,7 +254,7 @@ fill_finish(struct disk_op *op, struct env *e, int64_t result)
 	return (int64_t)x->ppn;
 }
 
-/* READ through bounce pages: copy them out to the waiting env. */
+/* READ through bounce pages: copy them out to the waiting env (locked). */
 static int64_t
 bounce_out(struct disk_op *op, struct env *e)
 {
@@ -238,25 +265,30 @@ bounce_out(struct disk_op *op, struct env *e)
 	return 0;
 }
 
-/* Every request of op has finished: answer the env and free the op. */
+/* Every request of op has finished: answer the env, if it is still
+ * there, under its lock, and free the op. */
 static void
 op_finish(struct disk_op *op)
 {
-	struct env *e = op_waiter(op);
+	struct env *e = op_waiter_lock(op);
 	int64_t result = op->status < 0 ? op->status : op->result;
 
+	if (op_has_waiter(op))
+		waiters[ENVX(op->env)].id = 0;
 	if (op->kind == OP_FILL)
 		result = fill_finish(op, e, result);
 	else if (op->kind == OP_READ && op->bounce && e && result >= 0)
 		result = bounce_out(op, e);
 	op_release_pages(op);
-	if (e)
-		wake(e, result);
+	if (e) {
+		env_wake(e, WAIT_DISK, (uint64_t)result);
+		env_unlock(e);
+	}
 	op->busy = false;
 	wake_restarters();
 }
 
-/* A request's callback, from disk_reap under the big lock. */
+/* A request's callback, from disk_reap_locked: disk_lock held. */
 static void
 op_req_done(struct disk_req *r)
 {
@@ -282,9 +314,10 @@ op_submit(struct disk_op *op)
 		disk_submit(&op->req[i]);
 }
 
-/* Submits op's requests and puts cur to sleep until they are done; with
- * none (everything came from the registry or read as zeros), finishes
- * at once and returns the answer. */
+/* Submits op's requests and puts cur (locked) to sleep until they are
+ * done; with none (everything came from the registry or read as zeros),
+ * finishes at once and returns the answer. A request may finish before
+ * cur sleeps: its callback waits for disk_lock, which cur holds. */
 static int64_t
 op_run(struct env *cur, struct disk_op *op)
 {
@@ -299,6 +332,34 @@ op_run(struct env *cur, struct disk_op *op)
 	}
 	op_submit(op);
 	return sleep_on(cur, op);
+}
+
+/* ---- the frame of every call ---- */
+
+/*
+ * Runs fn(cur, a) under disk_lock and, with env, cur's lock: the order
+ * is disk, then env (kern/spinlock.h). Finished requests are reaped
+ * first, before cur's lock is taken (each callback takes the lock of
+ * the env it answers, and env locks nest only in slot order), and again
+ * after it is dropped: a request fn submitted may have finished at
+ * once, and its env may be cur.
+ */
+static int64_t
+disk_call(struct env *cur, const uint64_t *a, bool env,
+	  int64_t (*fn)(struct env *cur, const uint64_t *a))
+{
+	int64_t r;
+
+	spin_lock(&disk_lock);
+	disk_reap_locked();
+	if (env)
+		env_lock(cur);
+	r = fn(cur, a);
+	if (env)
+		env_unlock(cur);
+	disk_reap_locked();
+	spin_unlock(&disk_lock);
+	return r;
 }
 
 /* ---- argument checks ---- */
@@ -318,7 +379,8 @@ disk_arg(uint64_t reg, bool writes, struct disk **out)
 	return 0;
 }
 
-/* blockmap_check, counting refusals. */
+/* blockmap_check, counting refusals. cur's principal cannot change
+ * under disk_lock (sys_env_set_principal takes it). */
 static int
 check_blocks(struct env *cur, struct disk *d, uint64_t start, uint64_t n, int need)
 {
@@ -329,7 +391,8 @@ check_blocks(struct env *cur, struct disk *d, uint64_t start, uint64_t n, int ne
 	return r;
 }
 
-/* Is [va, va+len) user memory of cur mapped with the PTE bits need? */
+/* Is [va, va+len) user memory of cur (locked) mapped with the PTE bits
+ * need? */
 static int
 check_user(struct env *cur, uintptr_t va, uint64_t len, uint64_t need)
 {
@@ -362,19 +425,17 @@ check_rw(struct env *cur, const uint64_t *a, bool write, struct disk **d)
 
 /* The pages op transfers: the user's own (pinned) when va is
  * page-aligned, else fresh bounce pages. -E_BUSY (a page pinned too
- * often) or -E_NO_MEM, having undone its pins. */
+ * often) or -E_NO_MEM, having undone its pins. The range was checked
+ * under cur's lock, which is still held: every page is mapped. */
 static int
 op_take_pages(struct env *cur, struct disk_op *op, uintptr_t va, uint64_t n)
 {
 	if (!(va & (PGSIZE - 1))) {
-		for (uint64_t i = 0; i < n; i++) {
-			struct page *pg = uvm_lookup(cur, va + i * PGSIZE, NULL);
-			if (page2ex(pg)->pins == UINT8_MAX) {
+		for (uint64_t i = 0; i < n; i++)
+			if (!op_pin(op, uvm_lookup(cur, va + i * PGSIZE, NULL))) {
 				op_release_pages(op);
 				return -E_BUSY;
 			}
-			op_pin(op, pg);
-		}
 		return 0;
 	}
 	op->bounce = true;
@@ -434,15 +495,14 @@ read_plan(struct disk_op *op, uint64_t start, uint64_t n)
 	}
 }
 
-int64_t
-sys_disk_read(struct env *cur, const uint64_t *a)
+static int64_t
+disk_read_locked(struct env *cur, const uint64_t *a)
 {
 	uint64_t start = a[1], n = a[2];
 	struct disk_op *op;
 	struct disk *d;
 	int r;
 
-	disk_reap();
 	if ((r = check_rw(cur, a, false, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_READ)))
@@ -453,6 +513,12 @@ sys_disk_read(struct env *cur, const uint64_t *a)
 	}
 	read_plan(op, start, n);
 	return op_run(cur, op);
+}
+
+int64_t
+sys_disk_read(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, disk_read_locked);
 }
 
 /* Write requests for all of [start, start+n); registered blocks get
@@ -471,15 +537,14 @@ write_plan(struct disk_op *op, uint64_t start, uint64_t n)
 	blockmap_written(op->disk, start, n);
 }
 
-int64_t
-sys_disk_write(struct env *cur, const uint64_t *a)
+static int64_t
+disk_write_locked(struct env *cur, const uint64_t *a)
 {
 	uint64_t start = a[1], n = a[2];
 	struct disk_op *op;
 	struct disk *d;
 	int r;
 
-	disk_reap();
 	if ((r = check_rw(cur, a, true, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITE)))
@@ -497,6 +562,12 @@ sys_disk_write(struct env *cur, const uint64_t *a)
 		}
 	write_plan(op, start, n);
 	return op_run(cur, op);
+}
+
+int64_t
+sys_disk_write(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, disk_write_locked);
 }
 
 /*
@@ -525,14 +596,13 @@ flush_plan(struct disk_op *op)
 		op_add_req(op, DREQ_FLUSH, 0, 0, NULL);
 }
 
-int64_t
-sys_disk_flush(struct env *cur, const uint64_t *a)
+static int64_t
+disk_flush_locked(struct env *cur, const uint64_t *a)
 {
 	struct disk_op *op;
 	struct disk *d;
 	int r;
 
-	disk_reap();
 	if ((r = disk_arg(a[0], true, &d)) < 0)
 		return r;
 	if (!(op = op_get(cur, d, OP_FLUSH)))
@@ -542,10 +612,17 @@ sys_disk_flush(struct env *cur, const uint64_t *a)
 	return op_run(cur, op);
 }
 
+/* cur's lock too: it may sleep, which sets its registers and status. */
+int64_t
+sys_disk_flush(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, disk_flush_locked);
+}
+
 /* ---- allocation and ownership ---- */
 
-int64_t
-sys_disk_alloc(struct env *cur, const uint64_t *a)
+static int64_t
+disk_alloc_locked(struct env *cur, const uint64_t *a)
 {
 	uint64_t n = a[1], hint = a[2];
 	uint32_t mode = (uint32_t)a[3];
@@ -557,6 +634,13 @@ sys_disk_alloc(struct env *cur, const uint64_t *a)
 	if (n == 0 || n > DISK_ALLOC_MAX || (mode & ~(uint32_t)BLK_M_ALL))
 		return -E_INVAL;
 	return blockmap_alloc(d, cur->ex->principal, n, hint, (uint16_t)mode);
+}
+
+/* Neither this nor chown and chmod touch cur: no env lock. */
+int64_t
+sys_disk_alloc(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, false, disk_alloc_locked);
 }
 
 /* The checks free, chown and chmod share: n, the range, ownership. */
@@ -573,13 +657,12 @@ check_own(struct env *cur, const uint64_t *a, struct disk **d)
 }
 
 /* Frees the caller's blocks and drops their registrations. */
-int64_t
-sys_disk_free(struct env *cur, const uint64_t *a)
+static int64_t
+disk_free_locked(struct env *cur, const uint64_t *a)
 {
 	struct disk *d;
 	int r;
 
-	disk_reap();
 	if ((r = check_own(cur, a, &d)) < 0)
 		return r;
 	if (bcache_range_busy(d->id, a[1], a[2]))
@@ -589,8 +672,15 @@ sys_disk_free(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
+/* cur's lock too: it may sleep to restart. */
 int64_t
-sys_disk_chown(struct env *cur, const uint64_t *a)
+sys_disk_free(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, disk_free_locked);
+}
+
+static int64_t
+disk_chown_locked(struct env *cur, const uint64_t *a)
 {
 	struct disk *d;
 	int r;
@@ -602,7 +692,13 @@ sys_disk_chown(struct env *cur, const uint64_t *a)
 }
 
 int64_t
-sys_disk_chmod(struct env *cur, const uint64_t *a)
+sys_disk_chown(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, false, disk_chown_locked);
+}
+
+static int64_t
+disk_chmod_locked(struct env *cur, const uint64_t *a)
 {
 	struct disk *d;
 	int r;
@@ -615,9 +711,15 @@ sys_disk_chmod(struct env *cur, const uint64_t *a)
 	return 0;
 }
 
+int64_t
+sys_disk_chmod(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, false, disk_chmod_locked);
+}
+
 /* ---- the buffer-cache registry ---- */
 
-/* Maps the registered page in slot at va for cur. */
+/* Maps the registered page in slot at va for cur (locked). */
 static int64_t
 map_registered(struct env *cur, struct disk *d, int slot, uintptr_t va, uint64_t perm)
 {
@@ -634,7 +736,9 @@ map_registered(struct env *cur, struct disk *d, int slot, uintptr_t va, uint64_t
 }
 
 /* A fresh page for the registry, charged to cur; an idle registration
- * is dropped to make room if memory is short. */
+ * is dropped to make room if memory is short (another CPU may take the
+ * page it frees first: then this fails with -E_NO_MEM, as it would
+ * have a moment later). */
 static struct page *
 cache_page_alloc(struct env *cur)
 {
@@ -679,15 +783,14 @@ register_block(struct env *cur, struct disk *d, uint64_t b, uintptr_t va, uint64
 	return op_run(cur, op);
 }
 
-int64_t
-sys_bcache_map(struct env *cur, const uint64_t *a)
+static int64_t
+bcache_map_locked(struct env *cur, const uint64_t *a)
 {
 	uint64_t b = a[1], perm = a[3];
 	uintptr_t va = a[2];
 	struct disk *d;
 	int r, slot;
 
-	disk_reap();
 	if ((r = disk_arg(a[0], false, &d)) < 0)
 		return r;
 	if ((r = uvm_check_va(va)) < 0 || (r = uvm_check_perm(perm)) < 0)
@@ -703,8 +806,14 @@ sys_bcache_map(struct env *cur, const uint64_t *a)
 	return register_block(cur, d, b, va, perm);
 }
 
-/* Checks the registered blocks of the range: each writable by cur and
- * its page pinnable; how many there are in *count. */
+int64_t
+sys_bcache_map(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, bcache_map_locked);
+}
+
+/* Checks the registered blocks of the range: each writable by cur; how
+ * many there are in *count. */
 static int
 check_writeback(struct env *cur, struct disk *d, uint64_t start, uint64_t n, uint32_t *count)
 {
@@ -715,25 +824,62 @@ check_writeback(struct env *cur, struct disk *d, uint64_t start, uint64_t n, uin
 			continue;
 		if ((r = check_blocks(cur, d, b, 1, BM_WRITE)) < 0)
 			return r;
-		if (page2ex(bcache_page(slot))->pins == UINT8_MAX)
-			return -E_BUSY;
 		(*count)++;
 	}
 	return 0;
 }
 
+/* Pins for op the registered pages of [start, start+n), in block order;
+ * -E_BUSY, having undone its pins, if one is pinned as often as it may. */
+static int
+writeback_pin(struct disk_op *op, struct disk *d, uint64_t start, uint64_t n)
+{
+	for (uint64_t b = start; b < start + n; b++) {
+		int slot = bcache_lookup(d->id, b);
+		if (slot >= 0 && !op_pin(op, bcache_page(slot))) {
+			op_release_pages(op);
+			return -E_BUSY;
+		}
+	}
+	return 0;
+}
+
+/* Write requests for the pages writeback_pin took, in runs of
+ * consecutive blocks the driver takes at once. Their blocks are clean
+ * from now on and no longer read as zeros. */
+static void
+writeback_plan(struct disk_op *op, struct disk *d, uint64_t start, uint64_t n)
+{
+	uint32_t k = 0, run = 0;
+
+	for (uint64_t b = start; b <= start + n; b++) {
+		int slot = b < start + n ? bcache_lookup(d->id, b) : -1;
+		if (slot >= 0 && run < d->max_pages) {
+			bcache_slot(slot)->flags &= ~BCACHE_DIRTY;
+			blockmap_written(d, b, 1);
+			k++;
+			run++;
+			continue;
+		}
+		if (run)
+			op_add_req(op, DREQ_WRITE, b - run, run, &op->ppn[k - run]);
+		run = 0;
+		if (slot >= 0)
+			b--;		/* the run was full: this block starts the next */
+	}
+}
+
 /* Writes the registered pages of [start, start+n) to the disk, in runs
  * of consecutive blocks; returns how many. */
-int64_t
-sys_bcache_writeback(struct env *cur, const uint64_t *a)
+static int64_t
+bcache_writeback_locked(struct env *cur, const uint64_t *a)
 {
-	uint64_t start = a[1], n = a[2], run = 0;
+	uint64_t start = a[1], n = a[2];
 	struct disk_op *op;
 	struct disk *d;
 	uint32_t count;
 	int r;
 
-	disk_reap();
 	if ((r = disk_arg(a[0], true, &d)) < 0)
 		return r;
 	if (n == 0 || n > DISK_IO_MAX)
@@ -745,46 +891,48 @@ sys_bcache_writeback(struct env *cur, const uint64_t *a)
 		return 0;
 	if (bcache_range_busy(d->id, start, n) || !(op = op_get(cur, d, OP_WRITEBACK)))
 		return sleep_restart(cur, SYS_bcache_writeback);
-	for (uint64_t b = start; b <= start + n; b++) {
-		int slot = b < start + n ? bcache_lookup(d->id, b) : -1;
-		if (slot >= 0 && run < d->max_pages) {
-			bcache_slot(slot)->flags &= ~BCACHE_DIRTY;
-			op_pin(op, bcache_page(slot));
-			blockmap_written(d, b, 1);
-			run++;
-			continue;
-		}
-		if (run)
-			op_add_req(op, DREQ_WRITE, b - run, run, &op->ppn[op->npages - run]);
-		run = 0;
-		if (slot >= 0) {
-			b--;		/* the run was full: this block starts the next */
-			continue;
-		}
+	if ((r = writeback_pin(op, d, start, n)) < 0) {
+		op->busy = false;
+		return r;
 	}
+	writeback_plan(op, d, start, n);
 	op->result = count;
 	return op_run(cur, op);
+}
+
+/* cur's lock too: it may sleep. */
+int64_t
+sys_bcache_writeback(struct env *cur, const uint64_t *a)
+{
+	return disk_call(cur, a, true, bcache_writeback_locked);
 }
 
 /* ---- principals ---- */
 
 /*
  * Sets the principal of env (the caller or a descendant). Only the
- * administrator, principal 0, may. -E_PERM, -E_BAD_ENV.
+ * administrator, principal 0, may. -E_PERM, -E_BAD_ENV. Under disk_lock
+ * (a disk call sees one principal from its checks to its acts) and the
+ * env's lock (NIC calls read it so).
  */
 int64_t
 sys_env_set_principal(struct env *cur, const uint64_t *a)
 {
 	struct env *e;
-	int r;
+	int64_t r;
 
 	if (cur->ex->principal != 0)
 		return -E_PERM;
-	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
-		return r;
-	e->ex->principal = (uint32_t)a[1];	/* under its lock: NIC reads it so */
-	env_unlock(e);
-	return 0;
+	envtab_lock();		/* the descendant rule; before disk_lock */
+	if ((r = envid2env((envid_t)a[0], &e, true)) == 0) {
+		spin_lock(&disk_lock);
+		env_lock(e);
+		e->ex->principal = (uint32_t)a[1];
+		env_unlock(e);
+		spin_unlock(&disk_lock);
+	}
+	envtab_unlock();
+	return r;
 }
 
 /* ---- the audit (kern/audit.h) ---- */
@@ -839,7 +987,8 @@ audit_disk_waiter(const struct env *e, int busy)
  * The disk calls' state: busy operations hold their pages as they say,
  * idle ones hold none; each busy registry entry is being filled by an
  * operation; every env blocked in a disk call will be woken. Returns the
- * problems found. Big kernel lock held.
+ * problems found. Reads without locks: the audit runs with every other
+ * CPU parked outside any lock (kern/audit.h).
  */
 int
 disk_ops_audit(void)

@@ -231,7 +231,7 @@ trap_resume(const struct trapframe *tf)
 
 	sched_wakeup_console();
 	nic_softirq();
-	disk_reap();		/* completions an interrupt could not finish */
+	disk_reap();		/* the completions interrupts queued (kern/disk.h) */
 	if (e && e->dying)
 		env_destroy(e, e->ex->exit_status);
 	e = this_cpu()->env;

@@ -116,6 +116,40 @@ uvm_page_unpin(struct page *pg)
 	page_meta_unlock();
 }
 
+/* The buffer-cache registry takes pg (kern/bcache.c): a pin and the
+ * PAGE_REGISTERED mark together, so that whoever looks at both under
+ * page_meta_lock never sees one without the other; false when pg
+ * already has max pins. */
+bool
+uvm_page_register(struct page *pg, unsigned max)
+{
+	bool ok;
+
+	page_meta_lock();
+	ok = page2ex(pg)->pins < max;
+	if (ok) {
+		page2ex(pg)->pins++;
+		pg->flags |= PAGE_REGISTERED;
+	}
+	page_meta_unlock();
+	return ok;
+}
+
+/* The registry lets go of pg: the mark and its pin; pg is freed when
+ * that was its last use. */
+void
+uvm_page_unregister(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	page_meta_lock();
+	assert(x->pins > 0 && (pg->flags & PAGE_REGISTERED));
+	pg->flags &= ~PAGE_REGISTERED;
+	if (--x->pins == 0 && x->maps == 0)
+		page_free_owned_locked(pg);
+	page_meta_unlock();
+}
+
 int
 uvm_create(struct env *e)
 {

@@ -29,6 +29,8 @@ void uvm_page_disown(struct page *pg);		/* unmapped, unpinned -> kernel's */
 bool uvm_page_pin(struct page *pg, unsigned max);	/* false at max pins */
 void uvm_page_unpin(struct page *pg);		/* freed if the last use */
 void uvm_page_unpin_disown(struct page *pg);	/* last pin of an unmapped page -> kernel's */
+bool uvm_page_register(struct page *pg, unsigned max);	/* the registry's pin + mark */
+void uvm_page_unregister(struct page *pg);	/* ... dropped; freed if the last use */
 void uvm_set_perm(struct env *e, uintptr_t va, uint64_t perm);
 
 /* Copies between kernel memory and an env's user memory, checking that

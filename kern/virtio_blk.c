@@ -344,7 +344,6 @@ vblk_intr(struct trapframe *tf)
 	vblk_service(v);
 	spin_unlock(&v->q.lock);
 	lapic_eoi();
-	disk_intr_end();
 }
 
 static uint64_t
