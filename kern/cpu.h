@@ -6,6 +6,7 @@
 #define CHITIN_KERN_CPU_H
 #include "kernel.h"
 #include "abi/memlayout.h"
+#include "spinlock.h"
 
 struct env;
 struct spinlock;
@@ -64,6 +65,11 @@ struct cpu {
 	uint64_t idle_tsc;		/* when this CPU went idle */
 	volatile bool sched_idle;	/* halted in sched_halt */
 	volatile bool kicked;		/* idle, sent a reschedule IPI */
+	/* Its run queue (kern/sched.c): the runnable envs whose home it is,
+	 * under rq_lock, which also guards their status and claim. */
+	struct spinlock rq_lock;
+	struct env *rq_head, *rq_tail;
+	int rq_len;
 	bool tickless;			/* idle with its timer stopped */
 	int slot;			/* the slice slot being run */
 	bool in_grace;			/* the next tick ends an epilogue's grace */

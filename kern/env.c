@@ -110,9 +110,10 @@ env_unlock_two(struct env *a, struct env *b)
 void
 env_set_status(struct env *e, uint32_t status, uint32_t wait)
 {
-	sched_lock_take();
+	struct cpu *h = sched_lock_env(e);
+
 	env_set_status_locked(e, status, wait);
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 }
 
 void
@@ -130,15 +131,15 @@ static bool
 env_wake_with(struct env *e, uint32_t wait, bool set_rax, uint64_t rax)
 {
 	bool woke = false;
+	struct cpu *h = sched_lock_env(e);
 
-	sched_lock_take();
 	if (e->status == ENV_NOT_RUNNABLE && e->ex->wait == wait && wait != WAIT_NONE) {
 		if (set_rax)
 			e->tf.rax = rax;
 		env_set_status_locked(e, ENV_RUNNABLE, WAIT_NONE);
 		woke = true;
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	return woke;
 }
 
@@ -314,6 +315,7 @@ env_setup(struct env *e, struct env *parent)
 	e->ex->principal = parent ? parent->ex->principal : 0;
 	e->ex->cpu = -1;
 	e->oncpu = -1;
+	e->home = this_cpu()->id;	/* before its first status: under that lock */
 	if (parent)
 		memcpy(e->ex->name, parent->ex->name, sizeof(e->ex->name));
 	memset(e->upcall_entry, 0, sizeof(e->upcall_entry));
@@ -508,11 +510,11 @@ env_drop_pct(struct env *e, uint32_t old_wait)
 static bool
 env_stop(struct env *e, int status, uint32_t *old_wait)
 {
-	struct cpu *me = this_cpu();
+	struct cpu *me = this_cpu(), *h;
 	bool stopped = true;
 
 	env_lock(e);
-	sched_lock_take();
+	h = sched_lock_env(e);
 	if (e->status == ENV_RUNNING && e != me->env) {
 		e->dying = true;
 		e->ex->exit_status = status;
@@ -523,7 +525,7 @@ env_stop(struct env *e, int status, uint32_t *old_wait)
 		e->ex->exit_status = status;
 		env_set_status_locked(e, ENV_ZOMBIE, WAIT_NONE);
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	env_unlock(e);
 	return stopped;
 }
@@ -644,16 +646,18 @@ env_account_stop(struct env *e)
 void
 env_release_cpu(struct env *prev)
 {
+	struct cpu *h;
+
 	env_account_stop(prev);
 	fpu_release_env(prev);
-	sched_lock_take();
+	h = sched_lock_env(prev);
 	if (prev->status == ENV_RUNNING)
 		env_set_status_locked(prev, ENV_RUNNABLE, WAIT_NONE);
 	prev->ex->cpu = -1;
 	__atomic_store_n(&prev->oncpu, -1, __ATOMIC_RELEASE);
 	if (prev->status == ENV_RUNNABLE)
 		sched_kick_idle(prev);	/* it waited for us; maybe not for others */
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 }
 
 /* env_release_cpu, then the end of prev if another CPU killed it while it

@@ -11,9 +11,10 @@
  *    may change (upcalls, name, revocation, the PCT link). Under it, too,
  *    a live env stays live: the end of an env takes its lock to make it a
  *    zombie. env_get/env_get_two look an env up by id and lock it.
- *  - the scheduler's lock guards every status (and ex->status, ex->wait),
- *    the run queue and oncpu (kern/sched.c). A blocked env's registers
- *    belong to whoever wakes it: the holder of its wait's lock.
+ *  - the run-queue lock of e's home CPU guards e's status (and
+ *    ex->status, ex->wait), its place in that queue and oncpu
+ *    (kern/sched.c, sched_lock_env). A blocked env's registers belong to
+ *    whoever wakes it: the holder of its wait's lock.
  * The env running on a CPU is touched without a lock by that CPU only in
  * what no one else changes while it runs (its trapframe, its accounting).
  */
@@ -39,6 +40,8 @@ struct env {
 	uintptr_t upcall_entry[UPCALL_MAX];
 	uintptr_t upcall_stack[UPCALL_MAX];
 	bool dying;			/* destroy when it next enters the kernel */
+	int home;			/* CPU whose run-queue lock guards its status,
+					 * claim and queue links (kern/sched.c) */
 	int oncpu;			/* CPU whose kernel still uses it (from the
 					 * claim until it switched away), or -1:
 					 * no other CPU may run it meanwhile */

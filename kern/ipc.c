@@ -105,10 +105,12 @@ sys_ipc_recv(struct env *cur, const uint64_t *a)
 static void
 pct_claim(struct env *e)
 {
+	struct cpu *h;
+
 	env_wait_off_cpu(e);
-	sched_lock_take();
+	h = sched_lock_env(e);
 	sched_claim_locked(e, this_cpu());
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 }
 
 /* The checks and the handover of a call; both locked. */

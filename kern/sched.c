@@ -9,14 +9,20 @@
  * runnable (sched_kick_idle). When no env is left at all the BSP drops
  * into the kernel monitor.
  *
- * Locking. sched_lock guards the run queue, every env's status (and its
- * export's status and wait), oncpu, the slice vectors and the idle and
- * kicked flags of CPUs. A CPU claims the env it will run under the lock
- * (sched_claim: RUNNING, oncpu = this CPU, off the queue); an env stays
- * claimed until its CPU has switched away from it (env_release_cpu), so
- * no other CPU runs an env whose registers, FPU state or address space
- * one CPU still uses, even if it was woken in between. Everything else
- * on struct cpu is its own CPU's, touched by that CPU only.
+ * Locking. Each CPU has its own run queue: the runnable envs whose home
+ * it is, under its rq_lock, which also guards those envs' status, claim
+ * and queue links (sched_lock_env finds an env's home and locks it; a
+ * CPU never holds two run-queue locks). A CPU claims the env it will run
+ * under the env's home lock (sched_claim_locked: RUNNING, oncpu = this
+ * CPU, off the queue) and becomes its home; the env stays claimed until
+ * its CPU has switched away from it (env_release_cpu), so no other CPU
+ * runs an env whose registers, FPU state or address space one CPU still
+ * uses, even if it was woken in between. A CPU looks at its own queue
+ * first and steals from the others' when it has nothing (which also
+ * spreads runnable envs over idle CPUs: a wake-up kicks an idle CPU that
+ * may run the env). Everything else on struct cpu is its own CPU's; the
+ * idle and kicked flags are read by others atomically. Slice vectors:
+ * CPU c's vector is under c's rq_lock.
  */
 #include "sched.h"
 #include "env.h"
@@ -37,29 +43,44 @@
 #include "spinlock.h"
 #include "audit.h"
 
-static struct spinlock sched_lock = SPINLOCK_INIT("sched", LOCK_RANK_SCHED);
-static int console_waiters;		/* envs blocked in cgetc; sched_lock */
+static int console_waiters;		/* envs blocked in cgetc; atomic */
 
-void
-sched_lock_take(void)
+struct cpu *
+sched_lock_env(struct env *e)
 {
-	spin_lock(&sched_lock);
+	for (;;) {
+		struct cpu *c = &cpus[__atomic_load_n(&e->home, __ATOMIC_ACQUIRE)];
+		spin_lock(&c->rq_lock);
+		if (&cpus[e->home] == c)
+			return c;
+		spin_unlock(&c->rq_lock);	/* it moved meanwhile */
+	}
 }
 
 void
-sched_lock_drop(void)
+sched_lock_cpu(struct cpu *c)
 {
-	spin_unlock(&sched_lock);
+	spin_lock(&c->rq_lock);
+}
+
+void
+sched_unlock_cpu(struct cpu *c)
+{
+	spin_unlock(&c->rq_lock);
 }
 
 bool
-sched_lock_held(void)
+sched_env_locked(const struct env *e)
 {
-	return spin_holding(&sched_lock);
+	return spin_holding(&cpus[e->home].rq_lock);
 }
 
-static struct env *pick_locked(struct cpu *c, bool yielding);
+static struct env *steal(struct cpu *c);
+static struct env *claim_from(struct cpu *q, struct cpu *c);
+static struct env *claim_from_locked(struct cpu *q, struct cpu *c);
 
+/* A scan without locks: an env's status goes from free to blocked and
+ * from running to zombie in one write, and env_ending covers an end. */
 static bool
 any_env_alive(void)
 {
@@ -89,24 +110,25 @@ sched_halt(void)
 		env_leave(prev);	/* still runnable, maybe elsewhere */
 	fpu_release();
 	audit_park_point();
-	sched_lock_take();
-	if ((next = pick_locked(c, true)) != NULL) {
-		/* made runnable since we looked, before we were idle to be
-		 * kicked: run it */
-		sched_claim_locked(next, c);
-		sched_lock_drop();
+	if ((next = steal(c)) != NULL)
+		env_run(next);	/* work queued elsewhere while we looked */
+	sched_lock_cpu(c);
+	if ((next = claim_from_locked(c, c)) != NULL) {
+		/* made runnable here since we looked, before we were idle
+		 * to be kicked: run it */
+		sched_unlock_cpu(c);
 		env_run(next);
 	}
 	if (c == bsp && !any_env_alive()) {
-		sched_lock_drop();
+		sched_unlock_cpu(c);
 		cprintf("sched: no environments left; entering the kernel monitor\n");
 		c->sched_idle = false;
 		monitor();
 	}
-	/* Idle from here, under the lock: an env made runnable after this
-	 * kicks us (sched_kick_idle); the IPI waits for the sti below. */
-	c->kicked = false;
-	c->sched_idle = true;
+	/* Idle from here, under our queue's lock: an env queued here after
+	 * this kicks us (sched_kick_idle); the IPI waits for the sti below. */
+	__atomic_store_n(&c->kicked, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->sched_idle, true, __ATOMIC_SEQ_CST);
 	c->idle_tsc = rdtsc();
 	if (c != bsp) {
 		/* No tick while idle: under an emulator every idle CPU's
@@ -117,7 +139,7 @@ sched_halt(void)
 		c->tick_due = 0;
 		c->tickless = true;
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(c);
 	asm volatile("movq %0, %%rsp\n\t"
 		     "xorl %%ebp, %%ebp\n\t"
 		     "sti\n"
@@ -127,56 +149,58 @@ sched_halt(void)
 }
 
 /*
- * The run queue: every ENV_RUNNABLE env, in the order it became runnable,
- * so that taking the first one a CPU may run is round robin. An env
- * leaves it when it runs (or blocks, or dies) and goes to the tail when
- * it is preempted, so a pick looks only at runnable envs -- usually just
- * the head -- instead of the whole env table. Under sched_lock.
+ * The run queues: CPU c's holds the ENV_RUNNABLE envs whose home is c,
+ * in the order they became runnable, so that taking the first one a CPU
+ * may run is round robin. An env leaves it when it runs (or blocks, or
+ * dies) and goes to the tail when it is preempted, so a pick looks only
+ * at runnable envs -- usually just the head.
  */
-static struct env *runq_head, *runq_tail;
-
 static void
-runq_append(struct env *e)
+runq_append(struct cpu *q, struct env *e)
 {
 	e->rq_next = NULL;
-	e->rq_prev = runq_tail;
-	if (runq_tail)
-		runq_tail->rq_next = e;
+	e->rq_prev = q->rq_tail;
+	if (q->rq_tail)
+		q->rq_tail->rq_next = e;
 	else
-		runq_head = e;
-	runq_tail = e;
+		q->rq_head = e;
+	q->rq_tail = e;
 	e->on_runq = true;
+	__atomic_store_n(&q->rq_len, q->rq_len + 1, __ATOMIC_RELAXED);
 }
 
 static void
-runq_remove(struct env *e)
+runq_remove(struct cpu *q, struct env *e)
 {
 	if (e->rq_prev)
 		e->rq_prev->rq_next = e->rq_next;
 	else
-		runq_head = e->rq_next;
+		q->rq_head = e->rq_next;
 	if (e->rq_next)
 		e->rq_next->rq_prev = e->rq_prev;
 	else
-		runq_tail = e->rq_prev;
+		q->rq_tail = e->rq_prev;
 	e->rq_next = e->rq_prev = NULL;
 	e->on_runq = false;
+	__atomic_store_n(&q->rq_len, q->rq_len - 1, __ATOMIC_RELAXED);
 }
 
-/* Keeps the run queue in step with e's status, about to become status.
- * Called by env_set_status_locked, with sched_lock held. */
+/* Keeps e's home queue in step with e's status, about to become status.
+ * Called by env_set_status_locked, with that queue's lock held. */
 void
 sched_runq_update(struct env *e, uint32_t status)
 {
-	assert(sched_lock_held());
+	struct cpu *q = &cpus[e->home];
+
+	assert(spin_holding(&q->rq_lock));
 	if (status == ENV_RUNNABLE && !e->on_runq)
-		runq_append(e);
+		runq_append(q, e);
 	else if (status != ENV_RUNNABLE && e->on_runq)
-		runq_remove(e);
+		runq_remove(q, e);
 }
 
 /* c may take e now: runnable, allowed here, and no other CPU is still
- * switching away from it. */
+ * switching away from it. e's home lock held. */
 static bool
 claimable(const struct env *e, const struct cpu *c)
 {
@@ -185,7 +209,8 @@ claimable(const struct env *e, const struct cpu *c)
 }
 
 /* c will run e (runnable or, for a direct transfer, blocked): RUNNING,
- * off the queue, claimed by c. sched_lock held. */
+ * off its queue, claimed by c, and c its home from now on. e's home lock
+ * held (c's own, or another CPU's for a steal). */
 void
 sched_claim_locked(struct env *e, struct cpu *c)
 {
@@ -195,51 +220,111 @@ sched_claim_locked(struct env *e, struct cpu *c)
 	env_set_status_locked(e, ENV_RUNNING, WAIT_NONE);
 	e->oncpu = c->id;
 	e->ex->cpu = c->id;
+	__atomic_store_n(&e->home, c->id, __ATOMIC_RELEASE);	/* last */
 }
 
-/* Round robin for shared slots: the runnable env waiting longest that may
- * run here; NULL if none. */
+/* Claims for c the first env of q's queue that c may run; NULL if none.
+ * q's lock held. */
 static struct env *
-rr_pick(struct cpu *c)
+claim_from_locked(struct cpu *q, struct cpu *c)
 {
-	for (struct env *e = runq_head; e; e = e->rq_next)
-		if (claimable(e, c))
+	for (struct env *e = q->rq_head; e; e = e->rq_next)
+		if (claimable(e, c)) {
+			sched_claim_locked(e, c);
 			return e;
+		}
 	return NULL;
 }
 
-/* Who runs in c's slot now: its owner, else the shared round robin, else
- * the current env; with yielding, the current env only if no one else
- * can. NULL: no one. sched_lock held. */
 static struct env *
-pick_locked(struct cpu *c, bool yielding)
+claim_from(struct cpu *q, struct cpu *c)
 {
-	struct env *cur = c->env, *e = slice_owner_here(c);
-	bool cur_can = cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c);
+	struct env *e;
 
-	if (e && e == cur && !yielding)
-		return cur;
-	if (e && e != cur && claimable(e, c))
-		return e;
-	if ((e = rr_pick(c)) != NULL)
-		return e;
-	return cur_can ? cur : NULL;
+	if (!__atomic_load_n(&q->rq_len, __ATOMIC_RELAXED))
+		return NULL;
+	sched_lock_cpu(q);
+	e = claim_from_locked(q, c);
+	sched_unlock_cpu(q);
+	return e;
 }
 
-/* Claims pick_locked's choice and runs it, or halts. */
+/* c has nothing of its own: the first env it may run from the other
+ * CPUs' queues, looked at in turn from the next CPU on. */
+static struct env *
+steal(struct cpu *c)
+{
+	struct env *e;
+
+	for (int k = 1; k < ncpu; k++) {
+		struct cpu *q = &cpus[(c->id + k) % ncpu];
+		if (q->started && (e = claim_from(q, c)) != NULL)
+			return e;
+	}
+	return NULL;
+}
+
+/* The owner of c's current slot, if it is id's env and can run here now:
+ * claimed for c. */
+static struct env *
+claim_owner(struct cpu *c, envid_t id)
+{
+	struct env *e = &envs[ENVX(id)];
+	struct cpu *h = sched_lock_env(e);
+	bool ok = e->id == id && claimable(e, c);
+
+	if (ok)
+		sched_claim_locked(e, c);
+	sched_unlock_cpu(h);
+	return ok ? e : NULL;
+}
+
+/* Someone other than c's current env could run here now (a peek: the
+ * tick decides whether to enter the current env's epilogue). */
+static bool
+others_wait(struct cpu *c, envid_t owner)
+{
+	struct env *cur = c->env;
+
+	if (owner && (!cur || owner != cur->id))
+		return true;	/* the owner may not be runnable: a guess */
+	for (int k = 0; k < ncpu; k++) {
+		struct cpu *q = &cpus[(c->id + k) % ncpu];
+		if (q->started && __atomic_load_n(&q->rq_len, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+static bool
+cur_can_run(struct cpu *c)
+{
+	struct env *cur = c->env;
+
+	return cur && cur->status == ENV_RUNNING && sched_may_run_on(cur, c);
+}
+
+/*
+ * Picks and runs: the slot's owner (with yielding, only if it is another
+ * env), else the first env this CPU may run from its queue, else one
+ * stolen from another CPU's, else the current env if it still can run
+ * here, else halt. No lock held.
+ */
 static void __attribute__((noreturn))
 run_pick(bool yielding)
 {
 	struct cpu *c = this_cpu();
-	struct env *e;
+	struct env *cur = c->env, *e;
+	envid_t owner = cpu_ex[c->id].slot_owner[c->slot];
 
-	sched_lock_take();
-	e = pick_locked(c, yielding);
-	if (e && e->status != ENV_RUNNING)
-		sched_claim_locked(e, c);	/* not yet ours (or woken again) */
-	sched_lock_drop();
-	if (e)
+	if (owner && cur && owner == cur->id && !yielding && cur_can_run(c))
+		env_run(cur);
+	if (owner && (!cur || owner != cur->id) && (e = claim_owner(c, owner)) != NULL)
 		env_run(e);
+	if ((e = claim_from(c, c)) != NULL || (e = steal(c)) != NULL)
+		env_run(e);
+	if (cur_can_run(c))
+		env_run(cur);
 	sched_halt();
 }
 
@@ -279,7 +364,8 @@ void
 sched_tick(void)
 {
 	struct cpu *c = this_cpu();
-	struct env *cur = c->env, *next;
+	struct env *cur = c->env;
+	envid_t owner;
 
 	if (c->in_grace)
 		grace_expired(c);
@@ -287,12 +373,10 @@ sched_tick(void)
 	cpu_ex[c->id].slot_now = (uint32_t)c->slot;
 	if (cur && cur->status == ENV_RUNNING)
 		cur->ex->slices++;
-	sched_lock_take();
-	next = pick_locked(c, false);
-	sched_lock_drop();
-	if (next && next == cur)
-		env_run(cur);
-	if (cur && cur->status == ENV_RUNNING && upcall_epilogue(cur)) {
+	owner = cpu_ex[c->id].slot_owner[c->slot];
+	if (cur_can_run(c) && (owner == cur->id || !others_wait(c, owner)))
+		env_run(cur);	/* its slot, or no one else wants the CPU */
+	if (cur_can_run(c) && upcall_epilogue(cur)) {
 		c->in_grace = true;
 		timer_oneshot_us(SLICE_GRACE_US);
 		env_run(cur);
@@ -335,14 +419,16 @@ sched_grace_cancel(struct cpu *c)
 bool
 sched_claim_for_yield(struct env *to)
 {
-	struct cpu *c = this_cpu();
+	struct cpu *c = this_cpu(), *h;
 	bool ok;
 
-	sched_lock_take();
-	ok = to != c->env && claimable(to, c);
+	if (to == c->env)
+		return false;
+	h = sched_lock_env(to);
+	ok = claimable(to, c);
 	if (ok)
 		sched_claim_locked(to, c);
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	return ok;
 }
 
@@ -358,6 +444,8 @@ resched_ipi(struct trapframe *tf)
 void
 sched_init(void)
 {
+	for (int i = 0; i < NCPU_MAX; i++)
+		spin_init(&cpus[i].rq_lock, "runq", LOCK_RANK_SCHED);
 	trap_set_handler(T_IPI_RESCHED, resched_ipi);
 }
 
@@ -368,27 +456,35 @@ sched_start(void)
 	sched_yield();
 }
 
+/* Sends c a reschedule IPI if it is idle and not kicked yet. */
+static bool
+kick(struct cpu *c)
+{
+	if (!c->started || !__atomic_load_n(&c->sched_idle, __ATOMIC_SEQ_CST) ||
+	    __atomic_exchange_n(&c->kicked, true, __ATOMIC_SEQ_CST))
+		return false;
+	lapic_send_ipi(c->apic_id, T_IPI_RESCHED);
+	return true;
+}
+
 /*
- * e became runnable: send an IPI to one idle CPU it may run on, so that
- * it starts at once -- an idle AP has no tick (sched_halt) and would
- * otherwise not look. A CPU kicked and not yet awake is not kicked
- * twice: the next env goes to another. With no idle CPU in its affinity
- * the busy ones find e at their next tick. sched_lock held.
+ * e became runnable (its home lock held): wake its home CPU if that is
+ * idle, else one idle CPU it may run on, which will steal it -- an idle
+ * AP has no tick (sched_halt) and would otherwise not look. A CPU kicked
+ * and not yet awake is not kicked twice. With no idle CPU in its
+ * affinity the busy ones find e at their next tick.
  */
 void
 sched_kick_idle(struct env *e)
 {
-	struct cpu *me = this_cpu();
+	struct cpu *me = this_cpu(), *home = &cpus[e->home];
 
-	for (int i = 0; i < ncpu; i++) {
-		struct cpu *c = &cpus[i];
-		if (c != me && c->started && c->sched_idle && !c->kicked &&
-		    sched_may_run_on(e, c)) {
-			c->kicked = true;
-			lapic_send_ipi(c->apic_id, T_IPI_RESCHED);
+	if (home != me && sched_may_run_on(e, home) && kick(home))
+		return;
+	for (int i = 0; i < ncpu; i++)
+		if (&cpus[i] != me && &cpus[i] != home && sched_may_run_on(e, &cpus[i]) &&
+		    kick(&cpus[i]))
 			return;
-		}
-	}
 }
 
 /*
@@ -403,10 +499,8 @@ sched_idle_exit(struct cpu *c)
 {
 	uint64_t slot_tsc = tsc_hz / TIMER_HZ;
 
-	sched_lock_take();
-	c->sched_idle = false;
-	c->kicked = false;
-	sched_lock_drop();
+	__atomic_store_n(&c->sched_idle, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->kicked, false, __ATOMIC_SEQ_CST);
 	if (c->id < NCPU_EXPORT)
 		cpu_ex[c->id].idle_cycles += rdtsc() - c->idle_tsc;
 	if (!c->tickless)
@@ -417,58 +511,62 @@ sched_idle_exit(struct cpu *c)
 	timer_start_this_cpu();
 }
 
-/* The current env is about to block in cgetc (sched_lock held): counted,
- * so that input wakes it. */
+/* The current env is about to block in cgetc: counted, so that input
+ * wakes it. */
 void
-sched_console_wait_locked(void)
+sched_console_wait(void)
 {
-	console_waiters++;
+	__atomic_add_fetch(&console_waiters, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Input arrived: wake the envs blocked in a console read (each restarts
- * its call, sys_cgetc). */
+/* Input arrived (or a trap came): wake the envs blocked in a console read
+ * (each restarts its call, sys_cgetc, and blocks again if it finds none). */
 void
 sched_wakeup_console(void)
 {
-	if (!__atomic_load_n(&console_waiters, __ATOMIC_RELAXED))
+	if (!__atomic_exchange_n(&console_waiters, 0, __ATOMIC_SEQ_CST))
 		return;
-	sched_lock_take();
-	console_waiters = 0;
 	for (int i = 0; i < NENV; i++)
 		if (envs[i].status == ENV_NOT_RUNNABLE && envs[i].ex->wait == WAIT_CONSOLE)
-			env_set_status_locked(&envs[i], ENV_RUNNABLE, WAIT_NONE);
-	sched_lock_drop();
+			env_wake_restart(&envs[i], WAIT_CONSOLE);
 }
 
 /* --- the audit (kern/audit.h) --- */
 
-/* The run queue from its head: links agree both ways, no cycle (at most
- * NENV steps), every member runnable and flagged, the tail its end.
- * Returns the problems; *len gets the members walked. */
+/* CPU q's run queue from its head: links agree both ways, no cycle (at
+ * most NENV steps), every member runnable, flagged and at home here, the
+ * tail its end, the length as counted. Returns the problems; *len gets
+ * the members walked. */
 static int
-audit_runq_links(int *len)
+audit_runq_links(const struct cpu *q, int *len)
 {
 	struct env *prev = NULL;
 	int n = 0;
 
 	*len = 0;
-	for (struct env *e = runq_head; e; prev = e, e = e->rq_next) {
+	for (struct env *e = q->rq_head; e; prev = e, e = e->rq_next) {
 		if (e < envs || e >= envs + NENV)
-			return n + audit_report("sched: run queue links outside the env table");
+			return n + audit_report("sched: cpu%d's run queue links outside the env table",
+						q->id);
 		if (++*len > NENV)
-			return n + audit_report("sched: run queue has a cycle");
+			return n + audit_report("sched: cpu%d's run queue has a cycle", q->id);
 		if (e->rq_prev != prev)
 			n += audit_report("sched: run queue: [%08x]'s prev link is wrong", e->id);
-		if (!e->on_runq || e->status != ENV_RUNNABLE)
-			n += audit_report("sched: run queue holds [%08x], %s, flag %d", e->id,
-					  env_status_name(e->status), e->on_runq);
+		if (!e->on_runq || e->status != ENV_RUNNABLE || e->home != q->id)
+			n += audit_report("sched: cpu%d's run queue holds [%08x], %s, flag %d, home %d",
+					  q->id, e->id, env_status_name(e->status), e->on_runq,
+					  e->home);
 	}
-	if (runq_tail != prev)
-		n += audit_report("sched: run queue tail is not its last member");
+	if (q->rq_tail != prev)
+		n += audit_report("sched: cpu%d's run queue tail is not its last member", q->id);
+	if (q->rq_len != *len)
+		n += audit_report("sched: cpu%d's run queue counts %d, holds %d", q->id,
+				  q->rq_len, *len);
 	return n;
 }
 
-/* Each env is on the queue exactly when it is runnable. */
+/* Each env is on a queue (its home's, by the walk above) exactly when it
+ * is runnable. */
 static int
 audit_runq_members(int len)
 {
@@ -478,13 +576,15 @@ audit_runq_members(int len)
 		const struct env *e = &envs[i];
 		flagged += e->on_runq;
 		if (e->on_runq != (e->status == ENV_RUNNABLE))
-			n += audit_report("env [%08x]: %s but %son the run queue", e->id,
+			n += audit_report("env [%08x]: %s but %son a run queue", e->id,
 					  env_status_name(e->status), e->on_runq ? "" : "not ");
 		if (!e->on_runq && (e->rq_next || e->rq_prev))
-			n += audit_report("env [%08x]: off the run queue but linked", e->id);
+			n += audit_report("env [%08x]: off the run queues but linked", e->id);
+		if (e->home < 0 || e->home >= ncpu)
+			n += audit_report("env [%08x]: home cpu %d", e->id, e->home);
 	}
 	if (flagged != len)
-		n += audit_report("sched: %d envs flagged on the run queue, %d on it",
+		n += audit_report("sched: %d envs flagged on run queues, %d on them",
 				  flagged, len);
 	return n;
 }
@@ -532,14 +632,19 @@ audit_cpus(void)
 }
 
 /*
- * The scheduler's state: the run queue holds exactly the runnable envs
- * with consistent links, and CPUs and running envs agree. Returns the
+ * The scheduler's state: the run queues hold exactly the runnable envs,
+ * each at its home, with consistent links, and CPUs and running envs
+ * agree. Returns the
  * problems found. Every other CPU is parked (kern/audit.c).
  */
 int
 sched_audit(void)
 {
-	int len, n = audit_runq_links(&len);
+	int len, total = 0, n = 0;
 
-	return n + audit_runq_members(len) + audit_cpus();
+	for (int i = 0; i < ncpu; i++) {
+		n += audit_runq_links(&cpus[i], &len);
+		total += len;
+	}
+	return n + audit_runq_members(total) + audit_cpus();
 }

@@ -11,9 +11,12 @@ struct cpu;
 
 void sched_init(void);
 void sched_runq_update(struct env *e, uint32_t status);	/* e's status changes */
-void sched_lock_take(void);	/* the scheduler's lock (LOCK_RANK_SCHED) */
-void sched_lock_drop(void);
-bool sched_lock_held(void);
+/* The run-queue lock of e's home CPU (LOCK_RANK_SCHED; never two at once):
+ * e's status, claim and queue links. Returns the CPU locked, to unlock. */
+struct cpu *sched_lock_env(struct env *e);
+void sched_lock_cpu(struct cpu *c);
+void sched_unlock_cpu(struct cpu *c);
+bool sched_env_locked(const struct env *e);
 void sched_claim_locked(struct env *e, struct cpu *c);	/* c will run e */
 bool sched_claim_for_yield(struct env *to);	/* directed yield: claimed? */
 void sched_start(void) __attribute__((noreturn));	/* each CPU, once */
@@ -22,7 +25,7 @@ void sched_tick(void) __attribute__((noreturn));	/* the timer: a new slot */
 void sched_epilogue_done(struct env *e);
 void sched_grace_cancel(struct cpu *c);	/* c's env leaves during its grace */
 void sched_wakeup_console(void);
-void sched_console_wait_locked(void);	/* the current env blocks in cgetc */
+void sched_console_wait(void);		/* the current env blocks in cgetc */
 bool sched_may_run_on(const struct env *e, const struct cpu *c);
 void sched_kick_idle(struct env *e);	/* e became runnable: wake an idle CPU */
 void sched_idle_exit(struct cpu *c);	/* an interrupt woke c from idle */

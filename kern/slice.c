@@ -19,34 +19,19 @@ sched_may_run_on(const struct env *e, const struct cpu *c)
 	return c->id < 64 && (e->ex->affinity >> c->id) & 1;
 }
 
-/* The owner of c's current slot, when it can run here now: runnable, or
- * already running on c. */
-struct env *
-slice_owner_here(struct cpu *c)
-{
-	envid_t id = cpu_ex[c->id].slot_owner[c->slot];
-	struct env *e;
-
-	if (!id)
-		return NULL;
-	e = &envs[ENVX(id)];
-	if (e->id != id || !sched_may_run_on(e, c))
-		return NULL;
-	if (e->status == ENV_RUNNABLE || (e->status == ENV_RUNNING && e == c->env))
-		return e;
-	return NULL;
-}
-
+/* e ends: its slots go back to sharing, one CPU's vector at a time. */
 void
 slice_release_all(struct env *e)
 {
-	sched_lock_take();
-	for (int c = 0; c < ncpu && c < NCPU_EXPORT; c++)
+	for (int c = 0; c < ncpu && c < NCPU_EXPORT; c++) {
+		sched_lock_cpu(&cpus[c]);
 		for (int s = 0; s < SLICE_SLOTS; s++)
-			if (cpu_ex[c].slot_owner[s] == e->id)
+			if (cpu_ex[c].slot_owner[s] == e->id) {
 				cpu_ex[c].slot_owner[s] = 0;
-	e->ex->slots_owned = 0;
-	sched_lock_drop();
+				__atomic_sub_fetch(&e->ex->slots_owned, 1, __ATOMIC_RELAXED);
+			}
+		sched_unlock_cpu(&cpus[c]);
+	}
 }
 
 static int
@@ -71,7 +56,7 @@ sys_slice_acquire(struct env *cur, const uint64_t *a)
 		return r;
 	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
-	sched_lock_take();
+	sched_lock_cpu(&cpus[a[1]]);
 	owner = &cpu_ex[a[1]].slot_owner[a[2]];
 	if (*owner == e->id) {
 		r = 0;
@@ -79,9 +64,9 @@ sys_slice_acquire(struct env *cur, const uint64_t *a)
 		r = -E_BUSY;
 	} else {
 		*owner = e->id;
-		e->ex->slots_owned++;
+		__atomic_add_fetch(&e->ex->slots_owned, 1, __ATOMIC_RELAXED);
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(&cpus[a[1]]);
 	env_unlock(e);
 	return r;
 }
@@ -104,12 +89,12 @@ sys_slice_release(struct env *cur, const uint64_t *a)
 		r = -E_NOT_FOUND;
 	else if (envid2env(id, &owner, true) < 0)
 		r = -E_PERM;
-	sched_lock_take();
+	sched_lock_cpu(&cpus[a[0]]);
 	if (r == 0 && *slot == id) {
 		*slot = 0;
-		owner->ex->slots_owned--;
+		__atomic_sub_fetch(&owner->ex->slots_owned, 1, __ATOMIC_RELAXED);
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(&cpus[a[0]]);
 	envtab_unlock();
 	return r;
 }
@@ -120,6 +105,7 @@ int64_t
 sys_env_set_affinity(struct env *cur, const uint64_t *a)
 {
 	struct env *e;
+	struct cpu *h;
 	uint64_t mask = a[1], online = 0;
 	int r;
 
@@ -130,11 +116,11 @@ sys_env_set_affinity(struct env *cur, const uint64_t *a)
 		return -E_INVAL;
 	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
-	sched_lock_take();
+	h = sched_lock_env(e);
 	e->ex->affinity = mask;
 	if (e->status == ENV_RUNNABLE)
 		sched_kick_idle(e);	/* an idle CPU it may now run on has no tick */
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	env_unlock(e);
 	return 0;
 }

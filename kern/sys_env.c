@@ -37,6 +37,7 @@ int64_t
 sys_env_set_status(struct env *cur, const uint64_t *a)
 {
 	struct env *e;
+	struct cpu *h;
 	uint64_t status = a[1];
 	int r;
 
@@ -45,12 +46,12 @@ sys_env_set_status(struct env *cur, const uint64_t *a)
 	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
 	r = -E_BUSY;		/* only a stopped or ready other env */
-	sched_lock_take();
+	h = sched_lock_env(e);
 	if (e != cur && e->ex->wait == WAIT_NONE && e->status != ENV_RUNNING) {
 		env_set_status_locked(e, (uint32_t)status, WAIT_NONE);
 		r = 0;
 	}
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	env_unlock(e);
 	return r;
 }
@@ -123,15 +124,16 @@ sys_env_set_regs(struct env *cur, const uint64_t *a)
 	struct env *e;
 	struct user_regs regs;
 	int r, copied;
+	struct cpu *h;
 
 	env_lock(cur);
 	copied = copy_from_user(cur, &regs, a[1], sizeof(regs));
 	env_unlock(cur);
 	if ((r = env_get((envid_t)a[0], &e, true)) < 0)
 		return r;
-	sched_lock_take();
+	h = sched_lock_env(e);
 	r = env_set_regs_locked(cur, e, &regs, copied);
-	sched_lock_drop();
+	sched_unlock_cpu(h);
 	env_unlock(e);
 	return r;
 }

@@ -109,8 +109,9 @@ sys_cputs(struct env *cur, const uint64_t *a)
 
 /* With block set and no input, the env sleeps and the call restarts when
  * a character arrives (rip moved back over the 2-byte syscall). It is
- * counted as a waiter before it looks once more, so that a character
- * arriving in between either is seen or wakes it. */
+ * blocked, then counted as a waiter (sched_wakeup_console), then looks
+ * once more, so that a character arriving in between either is seen or
+ * wakes it. */
 int64_t
 sys_cgetc(struct env *cur, const uint64_t *a)
 {
@@ -123,10 +124,8 @@ sys_cgetc(struct env *cur, const uint64_t *a)
 	cur->tf.rip -= 2;
 	cur->tf.rax = SYS_cgetc;
 	cur->tf.vector = 0;
-	sched_lock_take();
-	sched_console_wait_locked();
-	env_set_status_locked(cur, ENV_NOT_RUNNABLE, WAIT_CONSOLE);
-	sched_lock_drop();
+	env_set_status(cur, ENV_NOT_RUNNABLE, WAIT_CONSOLE);
+	sched_console_wait();	/* after: a wake-up that misses us sees it */
 	if (cons_has_input())
 		env_wake_restart(cur, WAIT_CONSOLE);
 	return SYSCALL_BLOCKED;
