@@ -13,8 +13,9 @@
  *   20 LOCK_RANK_ENV     one env: its address space and its own fields.
  *                        Several may be held, taken in increasing address
  *                        (slot) order: env_lock_two (kern/env.h)
- *   30 LOCK_RANK_SCHED   the run queue, every env's status, the slice
- *                        vectors (kern/sched.c)
+ *   30 LOCK_RANK_SCHED   one CPU's run queue, with the status and claim of
+ *                        the envs at home there, and its slice vector
+ *                        (kern/sched.c); never two at once
  *   40 LOCK_RANK_DISKQ   one disk's request queue (kern/disk.c, drivers)
  *   45 LOCK_RANK_DISKDONE the finished-request list (kern/disk.c)
  *   50 LOCK_RANK_IOAPIC  IOAPIC redirection entries
