@@ -167,6 +167,8 @@ runq_append(struct cpu *q, struct env *e)
 	q->rq_tail = e;
 	e->on_runq = true;
 	__atomic_store_n(&q->rq_len, q->rq_len + 1, __ATOMIC_RELAXED);
+	if (q->id < NCPU_EXPORT)
+		cpu_ex[q->id].runq_len = (uint32_t)q->rq_len;
 }
 
 static void
@@ -183,6 +185,8 @@ runq_remove(struct cpu *q, struct env *e)
 	e->rq_next = e->rq_prev = NULL;
 	e->on_runq = false;
 	__atomic_store_n(&q->rq_len, q->rq_len - 1, __ATOMIC_RELAXED);
+	if (q->id < NCPU_EXPORT)
+		cpu_ex[q->id].runq_len = (uint32_t)q->rq_len;
 }
 
 /* Keeps e's home queue in step with e's status, about to become status.
@@ -258,8 +262,11 @@ steal(struct cpu *c)
 
 	for (int k = 1; k < ncpu; k++) {
 		struct cpu *q = &cpus[(c->id + k) % ncpu];
-		if (q->started && (e = claim_from(q, c)) != NULL)
+		if (q->started && (e = claim_from(q, c)) != NULL) {
+			if (c->id < NCPU_EXPORT)
+				cpu_ex[c->id].steals++;
 			return e;
+		}
 	}
 	return NULL;
 }
@@ -562,6 +569,9 @@ audit_runq_links(const struct cpu *q, int *len)
 	if (q->rq_len != *len)
 		n += audit_report("sched: cpu%d's run queue counts %d, holds %d", q->id,
 				  q->rq_len, *len);
+	if (q->id < NCPU_EXPORT && cpu_ex[q->id].runq_len != (uint32_t)*len)
+		n += audit_report("sched: cpu%d exported with %u queued, holds %d", q->id,
+				  cpu_ex[q->id].runq_len, *len);
 	return n;
 }
 

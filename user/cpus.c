@@ -1,7 +1,9 @@
 /*
  * cpus: each CPU's slice vector from the read-only CPU table (UCPUS): one
  * character per slot ('.' shared, a letter per owning env, '*' the slot
- * being run), then which envs own which letters.
+ * being run), the env running, how many wait in its run queue and how
+ * many it stole from other CPUs' queues, then which envs own which
+ * letters.
  */
 #include <chitin.h>
 #include <thread.h>
@@ -36,9 +38,10 @@ print_cpu(int c)
 	line[SLICE_SLOTS] = '\0';
 	uint64_t khz = clock_tsc_hz() / 1000;
 
-	cprintf("cpu%-2d apic %-2u %s  running %08x  ticks %lu  idle %lu ms  stolen %lu ms\n",
-		c, x->apic_id, line, x->running, x->ticks, khz ? x->idle_cycles / khz : 0,
-		khz ? x->stolen_cycles / khz : 0);
+	cprintf("cpu%-2d apic %-2u %s  running %08x  queued %u  steals %u  ticks %lu  "
+		"idle %lu ms  stolen %lu ms\n",
+		c, x->apic_id, line, x->running, x->runq_len, x->steals, x->ticks,
+		khz ? x->idle_cycles / khz : 0, khz ? x->stolen_cycles / khz : 0);
 }
 
 int

@@ -157,12 +157,12 @@ struct cpu_export {
 	uint32_t apic_id;
 	uint32_t online;
 	envid_t running;		/* env on it now, 0 when idle */
-	uint32_t pad;
+	uint32_t runq_len;		/* runnable envs waiting in its run queue */
 	uint64_t ticks;			/* timer interrupts taken */
 	uint64_t idle_cycles;		/* TSC cycles spent halted (added on waking) */
 	uint64_t stolen_cycles;		/* the CPU itself did not run: late ticks */
 	uint32_t slot_now;		/* the slot being run */
-	uint32_t pad1;
+	uint32_t steals;		/* envs it took from other CPUs' queues */
 	envid_t slot_owner[SLICE_SLOTS];	/* 0: unowned */
 };
 
