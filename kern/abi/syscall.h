@@ -69,5 +69,8 @@ enum { SYSCALL_LIST(SYSCALL_ENUM) NSYSCALLS };
 #define KDEBUG_FREE	2	/* free physical pages now */
 #define KDEBUG_POISON	3	/* the freed-page poison check catches a stray write: 0 */
 #define KDEBUG_AUDIT_SELFTEST 4	/* the audit catches each invariant broken on purpose: 0 (principal 0 only) */
+#define KDEBUG_HOLD	5	/* spin arg ms (1..1000) in the kernel holding the caller's
+				 * env lock; returns the system calls other envs made
+				 * meanwhile (principal 0 only; 0 under a big lock) */
 
 #endif
