@@ -286,18 +286,40 @@ claim_owner(struct cpu *c, envid_t id)
 	return ok ? e : NULL;
 }
 
-/* Someone other than c's current env could run here now (a peek: the
- * tick decides whether to enter the current env's epilogue). */
+/* q's queue holds an env that c may run now (left where it is). */
+static bool
+queue_has_for(struct cpu *q, struct cpu *c)
+{
+	bool any = false;
+
+	if (!__atomic_load_n(&q->rq_len, __ATOMIC_RELAXED))
+		return false;
+	sched_lock_cpu(q);
+	for (struct env *e = q->rq_head; e && !any; e = e->rq_next)
+		any = claimable(e, c);
+	sched_unlock_cpu(q);
+	return any;
+}
+
+/* Someone other than c's current env could run here now: the slot's
+ * owner, or an env in some queue that may run on c (a peek: the tick
+ * decides whether to enter the current env's epilogue). */
 static bool
 others_wait(struct cpu *c, envid_t owner)
 {
 	struct env *cur = c->env;
 
-	if (owner && (!cur || owner != cur->id))
-		return true;	/* the owner may not be runnable: a guess */
+	if (owner && (!cur || owner != cur->id)) {
+		struct env *e = &envs[ENVX(owner)];
+		struct cpu *h = sched_lock_env(e);
+		bool ok = e->id == owner && claimable(e, c);
+		sched_unlock_cpu(h);
+		if (ok)
+			return true;
+	}
 	for (int k = 0; k < ncpu; k++) {
 		struct cpu *q = &cpus[(c->id + k) % ncpu];
-		if (q->started && __atomic_load_n(&q->rq_len, __ATOMIC_RELAXED))
+		if (q->started && queue_has_for(q, c))
 			return true;
 	}
 	return false;
