@@ -112,11 +112,25 @@ upcall_exception(struct env *e, struct trapframe *tf)
 		kill_for_fault(e, tf, why);	/* no lock held: it ends e */
 }
 
+/* sp is on e's upcall stack of that kind. */
+static bool
+on_upcall_stack(const struct env *e, int kind, uint64_t sp)
+{
+	uintptr_t top = e->upcall_stack[kind];
+
+	return top && sp > top - UXSTACK_SIZE && sp <= top;
+}
+
 /*
  * The slice of e (running, interrupted in user mode) is over: enter its
- * epilogue upcall if it has one. Not when it is already on its epilogue
- * stack (still finishing the last one) or its stack is unusable: then it
- * is simply preempted. Returns true when the upcall was entered.
+ * epilogue upcall if it has one. Not when it is on one of its upcall
+ * stacks: on the epilogue stack it is still finishing the last epilogue;
+ * on the exception (or revocation) stack it may be handling a fault the
+ * epilogue itself took -- a copy-on-write write to a global after fork --
+ * and a new epilogue frame at the top of the epilogue stack would
+ * overwrite that epilogue's live frames (threads failed so, at 1 in about
+ * 20 runs under load). Then, as when its stack is unusable, it is simply
+ * preempted. Returns true when the upcall was entered.
  */
 static bool
 epilogue_enter(struct env *e)
@@ -126,7 +140,9 @@ epilogue_enter(struct env *e)
 
 	if (!e->upcall_entry[UPCALL_EPILOGUE] || e->in_epilogue || e->dying)
 		return false;
-	if (tf->rsp > top - UXSTACK_SIZE && tf->rsp <= top)
+	if (on_upcall_stack(e, UPCALL_EPILOGUE, tf->rsp) ||
+	    on_upcall_stack(e, UPCALL_EXCEPTION, tf->rsp) ||
+	    on_upcall_stack(e, UPCALL_REVOKE, tf->rsp))
 		return false;
 	frame = ROUNDDOWN(top - sizeof(struct utrapframe), 16);
 	if (!upcall_enter(e, UPCALL_EPILOGUE, tf, frame, UPCALL_VECTOR_EPILOGUE, 0, 0))
