@@ -912,32 +912,21 @@ nic_init(void)
 
 /* --- channels --- */
 
-/* The system calls' common frame: fn runs under nic_lock, which is
- * dropped on every way out. fn takes cur's lock where it needs it. */
+/* The system calls' common frame: fn runs under nic_lock and, with
+ * env, under cur's lock too (a call that works in cur's address space
+ * only, never in another env's); both are dropped on every way out. */
 static int64_t
 nic_call(int64_t (*fn)(struct env *, const uint64_t *), struct env *cur,
-	 const uint64_t *a)
+	 const uint64_t *a, bool env)
 {
 	int64_t r;
 
 	spin_lock(&nic_lock);
+	if (env)
+		env_lock(cur);
 	r = fn(cur, a);
-	spin_unlock(&nic_lock);
-	return r;
-}
-
-/* The same with cur's lock too, for a call that works in cur's address
- * space only (and never in another env's). */
-static int64_t
-nic_call_env(int64_t (*fn)(struct env *, const uint64_t *), struct env *cur,
-	     const uint64_t *a)
-{
-	int64_t r;
-
-	spin_lock(&nic_lock);
-	env_lock(cur);
-	r = fn(cur, a);
-	env_unlock(cur);
+	if (env)
+		env_unlock(cur);
 	spin_unlock(&nic_lock);
 	return r;
 }
@@ -1134,7 +1123,7 @@ nic_open(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_open(struct env *cur, const uint64_t *a)
 {
-	return nic_call_env(nic_open, cur, a);
+	return nic_call(nic_open, cur, a, true);
 }
 
 static int64_t
@@ -1154,7 +1143,7 @@ nic_close(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_close(struct env *cur, const uint64_t *a)
 {
-	return nic_call(nic_close, cur, a);
+	return nic_call(nic_close, cur, a, false);
 }
 
 /* sys_nic_filter_add under nic_lock and cur's lock (copy_from_user). */
@@ -1192,7 +1181,7 @@ nic_filter_add(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_filter_add(struct env *cur, const uint64_t *a)
 {
-	return nic_call_env(nic_filter_add, cur, a);
+	return nic_call(nic_filter_add, cur, a, true);
 }
 
 static int64_t
@@ -1216,7 +1205,7 @@ nic_filter_remove(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_filter_remove(struct env *cur, const uint64_t *a)
 {
-	return nic_call(nic_filter_remove, cur, a);
+	return nic_call(nic_filter_remove, cur, a, false);
 }
 
 /* nic_lock held, no env lock: the work on c takes its owner's lock, a
@@ -1253,7 +1242,7 @@ nic_kick(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_kick(struct env *cur, const uint64_t *a)
 {
-	return nic_call(nic_kick, cur, a);
+	return nic_call(nic_kick, cur, a, false);
 }
 
 /* sys_nic_wait under nic_lock: the waiter record and the block happen
@@ -1293,7 +1282,7 @@ nic_wait(struct env *cur, const uint64_t *a)
 int64_t
 sys_nic_wait(struct env *cur, const uint64_t *a)
 {
-	return nic_call(nic_wait, cur, a);
+	return nic_call(nic_wait, cur, a, false);
 }
 
 /* --- the audit (kern/audit.h) --- */

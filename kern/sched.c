@@ -69,12 +69,6 @@ sched_unlock_cpu(struct cpu *c)
 	spin_unlock(&c->rq_lock);
 }
 
-bool
-sched_env_locked(const struct env *e)
-{
-	return spin_holding(&cpus[e->home].rq_lock);
-}
-
 static struct env *steal(struct cpu *c);
 static struct env *claim_from(struct cpu *q, struct cpu *c);
 static struct env *claim_from_locked(struct cpu *q, struct cpu *c);
@@ -271,10 +265,10 @@ steal(struct cpu *c)
 	return NULL;
 }
 
-/* The owner of c's current slot, if it is id's env and can run here now:
- * claimed for c. */
+/* The env named id, if it is still that env and can run on c now:
+ * claimed for c (a slot's owner; a directed yield's target). */
 static struct env *
-claim_owner(struct cpu *c, envid_t id)
+claim_id(struct cpu *c, envid_t id)
 {
 	struct env *e = &envs[ENVX(id)];
 	struct cpu *h = sched_lock_env(e);
@@ -348,7 +342,7 @@ run_pick(bool yielding)
 
 	if (owner && cur && owner == cur->id && !yielding && cur_can_run(c))
 		env_run(cur);
-	if (owner && (!cur || owner != cur->id) && (e = claim_owner(c, owner)) != NULL)
+	if (owner && (!cur || owner != cur->id) && (e = claim_id(c, owner)) != NULL)
 		env_run(e);
 	if ((e = claim_from(c, c)) != NULL || (e = steal(c)) != NULL)
 		env_run(e);
@@ -443,22 +437,18 @@ sched_grace_cancel(struct cpu *c)
 	timer_start_this_cpu();
 }
 
-/* Directed yield: run to now on this CPU if it can run here, with the
- * rest of the slice; false if it cannot (the caller yields normally). */
-bool
-sched_claim_for_yield(struct env *to)
+/* Directed yield: the env named id, claimed to run on this CPU now with
+ * the rest of the slice; NULL if it cannot run here now (the caller
+ * yields normally). No table lock: claim_id checks the id under the
+ * target's run-queue lock. */
+struct env *
+sched_claim_for_yield(envid_t id)
 {
-	struct cpu *c = this_cpu(), *h;
-	bool ok;
+	struct cpu *c = this_cpu();
 
-	if (to == c->env)
-		return false;
-	h = sched_lock_env(to);
-	ok = claimable(to, c);
-	if (ok)
-		sched_claim_locked(to, c);
-	sched_unlock_cpu(h);
-	return ok;
+	if (c->env && c->env->id == id)
+		return NULL;
+	return claim_id(c, id);
 }
 
 /* The reschedule IPI only makes its CPU enter the kernel: trap() then

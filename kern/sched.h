@@ -5,6 +5,7 @@
 #ifndef CHITIN_KERN_SCHED_H
 #define CHITIN_KERN_SCHED_H
 #include "kernel.h"
+#include "abi/env.h"
 
 struct env;
 struct cpu;
@@ -16,9 +17,8 @@ void sched_runq_update(struct env *e, uint32_t status);	/* e's status changes */
 struct cpu *sched_lock_env(struct env *e);
 void sched_lock_cpu(struct cpu *c);
 void sched_unlock_cpu(struct cpu *c);
-bool sched_env_locked(const struct env *e);
 void sched_claim_locked(struct env *e, struct cpu *c);	/* c will run e */
-bool sched_claim_for_yield(struct env *to);	/* directed yield: claimed? */
+struct env *sched_claim_for_yield(envid_t id);	/* directed yield: claimed */
 void sched_start(void) __attribute__((noreturn));	/* each CPU, once */
 void sched_yield(void) __attribute__((noreturn));
 void sched_tick(void) __attribute__((noreturn));	/* the timer: a new slot */

@@ -154,18 +154,18 @@ sys_yield(struct env *cur, const uint64_t *a)
 int64_t
 sys_yield_to(struct env *cur, const uint64_t *a)
 {
-	struct env *to;
-	int r = env_get((envid_t)a[0], &to, false);
-	bool claimed;
+	envid_t id = (envid_t)a[0];
+	struct env *to = NULL;
 
-	if (r < 0)
-		return r;
-	claimed = sched_claim_for_yield(to);
-	env_unlock(to);
+	if (id < 0 || (id && !audit_env_live(&envs[ENVX(id)])) ||
+	    (id && envs[ENVX(id)].id != id))
+		return -E_BAD_ENV;	/* a glance: the claim checks again */
+	if (id && id != cur->id)
+		to = sched_claim_for_yield(id);
 	cur->tf.rax = 0;
 	if (cur->in_epilogue)
 		sched_epilogue_done(cur);
-	if (claimed)
+	if (to)
 		env_run(to);
 	sched_yield();
 }

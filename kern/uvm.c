@@ -87,18 +87,36 @@ uvm_page_decref(struct page *pg)
 	page_meta_unlock();
 }
 
+/* With page_meta_lock held: one pin more unless pg has max already. */
+static bool
+pin_locked(struct page *pg, unsigned max)
+{
+	if (page2ex(pg)->pins >= max)
+		return false;
+	page2ex(pg)->pins++;
+	return true;
+}
+
+/* With page_meta_lock held: one pin fewer; freed if that was the last use. */
+static void
+unpin_locked(struct page *pg)
+{
+	struct page_export *x = page2ex(pg);
+
+	assert(x->pins > 0);
+	if (--x->pins == 0 && x->maps == 0)
+		page_free_owned_locked(pg);
+}
+
 /* One binding more holds pg (DMA, a registry); false when it already
  * has max. */
 bool
 uvm_page_pin(struct page *pg, unsigned max)
 {
-	struct page_export *x = page2ex(pg);
 	bool ok;
 
 	page_meta_lock();
-	ok = x->pins < max;
-	if (ok)
-		x->pins++;
+	ok = pin_locked(pg, max);
 	page_meta_unlock();
 	return ok;
 }
@@ -107,12 +125,8 @@ uvm_page_pin(struct page *pg, unsigned max)
 void
 uvm_page_unpin(struct page *pg)
 {
-	struct page_export *x = page2ex(pg);
-
 	page_meta_lock();
-	assert(x->pins > 0);
-	if (--x->pins == 0 && x->maps == 0)
-		page_free_owned_locked(pg);
+	unpin_locked(pg);
 	page_meta_unlock();
 }
 
@@ -126,11 +140,9 @@ uvm_page_register(struct page *pg, unsigned max)
 	bool ok;
 
 	page_meta_lock();
-	ok = page2ex(pg)->pins < max;
-	if (ok) {
-		page2ex(pg)->pins++;
+	ok = pin_locked(pg, max);
+	if (ok)
 		pg->flags |= PAGE_REGISTERED;
-	}
 	page_meta_unlock();
 	return ok;
 }
@@ -140,13 +152,10 @@ uvm_page_register(struct page *pg, unsigned max)
 void
 uvm_page_unregister(struct page *pg)
 {
-	struct page_export *x = page2ex(pg);
-
 	page_meta_lock();
-	assert(x->pins > 0 && (pg->flags & PAGE_REGISTERED));
+	assert(pg->flags & PAGE_REGISTERED);
 	pg->flags &= ~PAGE_REGISTERED;
-	if (--x->pins == 0 && x->maps == 0)
-		page_free_owned_locked(pg);
+	unpin_locked(pg);
 	page_meta_unlock();
 }
 
